@@ -1,0 +1,5 @@
+"""Allow ``python -m retro``."""
+
+from retro.cli import main
+
+main()

@@ -1,0 +1,446 @@
+"""The ``retro`` command line (click). The TUI is imported only by the commands that open it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from retro import __version__, dates
+from retro.config import CONFIG_KEYS, Settings, write_config
+from retro.errors import EXIT_DAMAGED, RetroError, ValidationError
+from retro.model import ENTRY_KINDS, IDS, coerce, field_type
+from retro.sanitize import clean
+from retro.store import Repository
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Kind-specific options: flag -> (field, kinds it applies to, help).
+ENTRY_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "--for": ("for_whom", ("outcome",), "Who the outcome changed something for."),
+    "--evidence": ("evidence", ("outcome", "risk"), "What shows it (a link, a figure, a quote)."),
+    "--metric": ("metric", ("outcome",), "The metric the evidence is about."),
+    "--baseline": ("baseline", ("outcome",), "The metric's value before."),
+    "--observed": ("observed", ("outcome",), "The metric's value now."),
+    "--observed-at": ("observed_at", ("outcome",), "WHEN the change was observed."),
+    "--confidence-before": ("confidence_before", ("outcome",), "Predictability before, 1-5."),
+    "--confidence-after": ("confidence_after", ("outcome",), "Predictability after, 1-5."),
+    "--before": ("before", ("risk",), "Risk before, likelihood x impact (e.g. 4x3)."),
+    "--after": ("after", ("risk",), "Risk after, likelihood x impact (e.g. 2x3)."),
+    "--learned": ("learned_at", ("lesson",), "WHEN the lesson was learned (default: now)."),
+    "--applies-to": ("applies_to", ("lesson",), "Decision or outcome the lesson applies to."),
+    "--on": ("on", ("dependency",), "The team or system depended on."),
+    "--discovered": ("discovered_at", ("dependency",), "WHEN it was discovered (default: now)."),
+    "--needed": ("needed_at", ("dependency",), "WHEN it was needed."),
+    "--owner": ("owner", ("action",), "Who follows the action up."),
+    "--due": ("due", ("action",), "WHEN the action is due."),
+    "--expected": ("expected_outcome", ("action",), "The outcome the action should move."),
+    "--status": ("status", ("action",), "open, done, dropped or carried."),
+    "--criteria": ("criteria", ("decision",), "The decision's explicit criteria."),
+    "--review-by": ("review_by", ("decision",), "WHEN the decision is revisited."),
+}
+_MULTIPLE = {"--applies-to"}
+# Defaults filled in when a kind is recorded without them.
+_NOW_DEFAULTS = {"lesson": "learned_at", "dependency": "discovered_at"}
+
+
+class AppContext:
+    """Shared by the commands of one invocation: settings and the repository, made on demand."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._repo: Repository | None = None
+
+    def now(self) -> datetime:
+        return self.settings.clock()
+
+    def repo(self) -> Repository:
+        if self._repo is None:
+            self._repo = Repository(
+                self.settings.log,
+                author=self.settings.author,
+                team=self.settings.team,
+                clock=self.settings.clock,
+            )
+        return self._repo
+
+    def when(self, text: str) -> datetime:
+        return dates.parse_when(text, now=self.now(), cadence=self.settings.cadence)
+
+    def day(self, text: str) -> date:
+        return dates.parse_day(text, now=self.now(), cadence=self.settings.cadence)
+
+
+def _app(ctx: click.Context) -> AppContext:
+    app: AppContext = ctx.find_root().obj
+    return app
+
+
+class When(click.ParamType):  # type: ignore[type-arg]
+    """A WHEN argument: the dates people type, parsed to an aware datetime."""
+
+    name = "WHEN"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        app = ctx.find_root().obj if ctx else None
+        try:
+            if app is None:
+                return dates.parse_when(str(value))
+            return app.when(str(value))
+        except dates.DateError as err:
+            self.fail(str(err), param, ctx)
+
+
+WHEN = When()
+
+
+def warn(message: str) -> None:
+    """A line on stderr, made safe."""
+    click.echo(f"retro: {clean(message)}", err=True)
+
+
+def _report_damage(repo: Repository) -> int:
+    """Warn about skipped lines; return the exit code that says so."""
+    problems = repo.problems
+    for problem in problems[:5]:
+        warn(f"warning: {repo.path}: {problem} (skipped)")
+    if len(problems) > 5:
+        warn(f"warning: {len(problems) - 5} more damaged lines skipped")
+    if repo.incomplete_tail:
+        warn(f"warning: {repo.path}: the last line is incomplete (skipped)")
+    if problems or repo.incomplete_tail:
+        warn("run `retro verify` for the full report, `retro compact` to set damaged lines aside")
+        return EXIT_DAMAGED
+    return 0
+
+
+def entry_options(func: F) -> F:
+    """Add the kind-specific options and ``--field``/``--link`` to a command."""
+    for flag in reversed(ENTRY_OPTIONS):
+        name, kinds, text = ENTRY_OPTIONS[flag]
+        func = click.option(
+            flag,
+            name,
+            multiple=flag in _MULTIPLE,
+            metavar="REF" if flag in _MULTIPLE else None,
+            help=f"{text} [{'/'.join(kinds)}]",
+        )(func)
+    func = click.option(
+        "--link", "links", multiple=True, metavar="REF",
+        help="Link to another entry: an id, an id prefix or a decision's title fragment.",
+    )(func)  # fmt: skip
+    func = click.option(
+        "--field", "raw_fields", multiple=True, metavar="KEY=VALUE",
+        help="Set any field, e.g. --field sprint_goal='faster payouts'.",
+    )(func)  # fmt: skip
+    return func
+
+
+def collect_fields(app: AppContext, kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The fields named by kind-specific options and ``--field``, typed and checked."""
+    repo = app.repo()
+
+    fields: dict[str, Any] = {}
+    wanted: list[tuple[str, str, str]] = []
+    for flag, (name, kinds, _) in ENTRY_OPTIONS.items():
+        value = options.pop(name, None)
+        if value in (None, ()):
+            continue
+        if kind not in kinds:
+            raise click.UsageError(f"{flag} applies to {'/'.join(kinds)} entries, not {kind}")
+        values = value if isinstance(value, tuple) else (value,)
+        wanted += [(flag, name, item) for item in values]
+    for raw in options.pop("raw_fields", ()):
+        key, sep, text = raw.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{raw[:40]!r} is not KEY=VALUE", param_hint="--field")
+        wanted.append(("--field", key.strip(), text))
+    for flag, name, text in wanted:
+        try:
+            value = coerce(kind, name, text, when=app.when, day=app.day, ref=repo.resolve)
+        except (dates.DateError, ValidationError) as err:
+            raise click.BadParameter(str(err), param_hint=flag) from err
+        if field_type(kind, name) == IDS and name in fields:
+            value = [*fields[name], *value]
+        fields[name] = value
+    return fields
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected failures into one clear line on stderr and an exit code, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RetroError as err:
+            warn(str(err))
+            sys.exit(err.exit_code)
+        except KeyboardInterrupt:
+            warn("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except OSError as err:
+            warn(f"{err.filename or ''}: {err.strerror or err}".lstrip(": "))
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log", "log", metavar="PATH", help="The log file [env RETRO_LOG; config 'log'].")
+@click.option("--team", metavar="NAME", help="Your team [env RETRO_TEAM; config 'team'].")
+@click.option("--author", metavar="NAME", help="Who records [env RETRO_AUTHOR; config; git].")
+@click.version_option(__version__, prog_name="retro")
+@click.pass_context
+def cli(ctx: click.Context, log: str | None, team: str | None, author: str | None) -> None:
+    """Outcome-centred retrospectives: outputs, outcomes, risks, lessons and decisions.
+
+    Every entry goes to a local JSON Lines log that can be merged across teams.
+    """
+    ctx.obj = AppContext(Settings(log_option=log, team_option=team, author_option=author))
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option(
+    "--kind", "-k", type=click.Choice(ENTRY_KINDS), default="outcome", show_default=True,
+    help="What the entry is.",
+)  # fmt: skip
+@click.option("--at", "at", type=WHEN, help="WHEN it happened (default: now).")
+@entry_options
+@click.pass_context
+@handle_errors
+def checkin(
+    ctx: click.Context, /, text: str | None, kind: str, at: datetime | None,
+    links: Sequence[str], **options: Any,
+) -> None:  # fmt: skip
+    """Record one entry (an outcome unless --kind says otherwise).
+
+    Prints the new entry's id alone on stdout; a confirmation goes to stderr.
+    """
+    app = _app(ctx)
+    if text is None or not text.strip():
+        raise click.UsageError("say what to record, e.g. retro checkin \"Refunds now take 1 day\"")
+    fields = collect_fields(app, kind, options)
+    if kind in _NOW_DEFAULTS and _NOW_DEFAULTS[kind] not in fields:
+        fields[_NOW_DEFAULTS[kind]] = (at or app.now()).isoformat()
+    repo = app.repo()
+    link_ids = [repo.resolve(ref) for ref in links]
+    app.settings.prepare_log_folder()
+    rec = repo.add(kind, text.strip(), fields=fields, links=link_ids, at=at)
+    click.echo(rec["id"])
+    click.echo(
+        f"Recorded {kind} {rec['id'][:8]} for {clean(rec['team'])} in {repo.path}", err=True
+    )
+
+
+@cli.command(name="log")
+@click.option("--kind", "-k", "kinds", multiple=True, type=click.Choice(ENTRY_KINDS + ("retro",)),
+              help="Only entries of this kind (repeatable).")  # fmt: skip
+@click.option("--team", "teams", multiple=True, metavar="NAME", help="Only this team (repeatable).")
+@click.option("--since", type=WHEN, help="Only entries from WHEN on.")
+@click.option("--until", type=WHEN, help="Only entries up to WHEN.")
+@click.option("--search", metavar="TEXT", help="Only entries whose text contains TEXT.")
+@click.option("--retro", "retro_ref", metavar="ID", help="Only entries of this retro.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table",
+              show_default=True, help="Output format.")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="Show the newest N entries (table default 50; 0 = all).")  # fmt: skip
+@click.pass_context
+@handle_errors
+def log_command(
+    ctx: click.Context, kinds: tuple[str, ...], teams: tuple[str, ...], since: datetime | None,
+    until: datetime | None, search: str | None, retro_ref: str | None, fmt: str, limit: int | None,
+) -> None:  # fmt: skip
+    """List the current entries, oldest first."""
+    from retro.model import full_view
+    from retro.render import entries_table, safe_json
+
+    repo = _app(ctx).repo().load()
+    retro_id = repo.resolve(retro_ref, kinds=("retro",)) if retro_ref else None
+    records = repo.find(
+        kinds=kinds, teams=teams, since=since, until=until, search=search, retro=retro_id
+    )
+    total = len(records)
+    if limit is None:
+        limit = 50 if fmt == "table" else 0
+    if limit:
+        records = records[-limit:]
+    if fmt == "table":
+        entries_table(records, total=total)
+    elif fmt == "json":
+        click.echo(safe_json([full_view(rec) for rec in records], indent=None))
+    else:
+        out = sys.stdout
+        for rec in records:
+            out.write(safe_json(full_view(rec)) + "\n")
+    ctx.exit(_report_damage(repo))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--history", is_flag=True, help="Show every revision and what it changed.")
+@click.pass_context
+@handle_errors
+def show(ctx: click.Context, ref: str, history: bool) -> None:
+    """Show one entry (REF: an id, an id prefix or a decision's title fragment)."""
+    from retro.model import title
+    from retro.render import history_lines, record_lines
+
+    repo = _app(ctx).repo().load()
+    if history:
+        lines = history_lines(repo.history(ref))
+    else:
+        rec = repo.get(ref)
+        records = repo.storage.records
+        linked = [rid for key in ("links", "applies_to", "decisions") for rid in rec.get(key) or []]
+        labels = {
+            rid: f"({records[rid]['kind']}) {clean(title(records[rid], 50))}"
+            for rid in linked
+            if rid in records
+        }
+        lines = record_lines(rec, labels)
+    click.echo("\n".join(lines))
+    ctx.exit(_report_damage(repo))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--text", help="The new text.")
+@click.option("--unlink", multiple=True, metavar="REF", help="Remove a link.")
+@entry_options
+@click.pass_context
+@handle_errors
+def edit(
+    ctx: click.Context, /, ref: str, text: str | None, links: Sequence[str],
+    unlink: Sequence[str], **options: Any,
+) -> None:  # fmt: skip
+    """Change an entry: appends a new revision, the old one stays in the history."""
+    app = _app(ctx)
+    repo = app.repo().load()
+    rec = repo.get(ref)
+    if text is not None and not text.strip():
+        raise click.BadParameter("the text cannot be empty", param_hint="--text")
+    fields = collect_fields(app, rec["kind"], options)
+    link_ids = [repo.resolve(r) for r in links]
+    unlink_ids = [repo.resolve(r, deleted=True) for r in unlink]
+    new = repo.edit(
+        rec["id"], text=text.strip() if text else None, fields=fields, link=link_ids,
+        unlink=unlink_ids,
+    )  # fmt: skip
+    changed = "Updated" if new != rec else "Unchanged"
+    click.echo(f"{changed} {rec['kind']} {rec['id'][:8]}", err=True)
+    ctx.exit(_report_damage(repo))
+
+
+@cli.command()
+@click.argument("ref")
+@click.pass_context
+@handle_errors
+def rm(ctx: click.Context, ref: str) -> None:
+    """Delete an entry: a tombstone, so it stays deleted after merges."""
+    from retro.model import title
+
+    repo = _app(ctx).repo().load()
+    rec = repo.remove(ref)
+    click.echo(f"Deleted {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r}", err=True)
+    ctx.exit(_report_damage(repo))
+
+
+@cli.command()
+@click.option("--log", "log_path", metavar="PATH", help="The log to check (default: the log).")
+@click.pass_context
+@handle_errors
+def verify(ctx: click.Context, log_path: str | None) -> None:
+    """Check a log line by line: exit 0 when healthy, 1 with a report when not."""
+    from retro.store.journal import Journal
+
+    path = Path(log_path) if log_path else _app(ctx).settings.log
+    journal = Journal(path)
+    batch, extra = journal.scan()
+    problems = sorted([*batch.problems, *extra], key=lambda p: p.line)
+    records = len({event["id"] for event in batch.events})
+    summary = f"{path}: format {journal.version[0]}.{journal.version[1]}, " \
+              f"{len(batch.events)} events, {records} records"  # fmt: skip
+    if not problems:
+        click.echo(f"{clean(summary)}: healthy")
+        return
+    click.echo(f"{clean(summary)}: {len(problems)} problems")
+    for problem in problems:
+        click.echo(f"  {clean(str(problem))}")
+    click.echo("`retro compact` sets damaged lines aside in a .rejected file and rewrites the log")
+    ctx.exit(1)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def compact(ctx: click.Context) -> None:
+    """Rewrite the log atomically: duplicates dropped, damaged lines set aside, nothing lost."""
+    from retro.store.journal import Journal
+
+    path = _app(ctx).settings.log
+    kept, dropped, rejected, side = Journal(path).compact()
+    click.echo(f"{path}: {kept} events kept, {dropped} duplicates dropped", err=True)
+    if side:
+        click.echo(f"{rejected} damaged lines moved, verbatim, to {side}", err=True)
+
+
+@cli.command()
+@click.option("--team", help="Your team's name.")
+@click.option("--author", help="Your name, as it appears on entries.")
+@click.option("--log", "log_path", metavar="PATH", help="The log file to use.")
+@click.option("--sprint-start", metavar="WHEN", help="WHEN the first sprint started.")
+@click.option("--sprint-length", metavar="LENGTH", help="Sprint length, e.g. 2w or 10d.")
+@click.option("--theme", help="The app's theme.")
+@click.pass_context
+@handle_errors
+def init(ctx: click.Context, /, **given: str | None) -> None:
+    """Write the config file: team, author, log, sprint cadence, theme.
+
+    Asks for what is not given when run in a terminal with no options.
+    """
+    app = _app(ctx)
+    settings = app.settings
+    values = {key: settings.config.get(key) for key in CONFIG_KEYS}
+    if sys.stdin.isatty() and not any(given.values()):
+        given["team"] = click.prompt("Team", default=values["team"] or settings.team)
+        given["author"] = click.prompt("Your name", default=values["author"] or settings.author)
+        given["sprint_start"] = click.prompt(
+            "First day of a sprint", default=str(values["sprint_start"] or "today")
+        )
+        given["sprint_length"] = click.prompt(
+            "Sprint length", default=str(values["sprint_length"] or "2w")
+        )
+    log_path, start = given.pop("log_path"), given.pop("sprint_start")
+    length = given.pop("sprint_length")
+    if log_path:
+        values["log"] = str(Path(log_path).expanduser().resolve())
+    try:
+        if start:
+            values["sprint_start"] = app.day(start).isoformat()
+        if length:
+            values["sprint_length"] = f"{dates.parse_length(length)}d"
+    except dates.DateError as err:
+        raise click.BadParameter(str(err), param_hint="--sprint-start/--sprint-length") from err
+    values.update({key: value for key, value in given.items() if value})
+    write_config(settings.config_file, values)
+    click.echo(f"Wrote {settings.config_file}", err=True)
+
+
+def main() -> None:
+    """The console entry point."""
+    cli(prog_name="retro")

@@ -1,0 +1,331 @@
+"""Records, kinds and their fields, and validation. Plain data, no I/O.
+
+A record is a JSON object (a ``dict``): the fields common to every kind, the
+fields of its kind, and any field a newer version of retro added (kept as is).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from retro.errors import ValidationError
+
+Record = dict[str, Any]
+
+ENTRY_KINDS = ("decision", "output", "outcome", "risk", "lesson", "dependency", "action")
+SESSION_KIND = "retro"
+ALL_KINDS = (*ENTRY_KINDS, SESSION_KIND)
+FOCUSES = ("speed", "quality", "cost", "stability", "learning", "other")
+ACTION_STATUSES = ("open", "done", "dropped", "carried")
+RETRO_STATUSES = ("open", "closed")
+
+MAX_LINE_BYTES = 1024 * 1024
+MAX_TEXT_CHARS = 10_000
+MAX_SHORT_CHARS = 200
+MAX_LIST_ITEMS = 500
+MAX_DEPTH = 16
+MAX_FIELDS = 100
+MAX_KEY_CHARS = 64
+
+# Field types: how a value is stored and checked.
+TEXT, SHORT, SCALAR, DATETIME, DATE, SCORE, RISK, IDS, NAMES, REF = (
+    "text", "short", "scalar", "datetime", "date", "score", "risk", "ids", "names", "ref",
+)  # fmt: skip
+
+COMMON_FIELDS: dict[str, str] = {
+    "id": REF,
+    "kind": SHORT,
+    "team": SHORT,
+    "author": SHORT,
+    "text": TEXT,
+    "created_at": DATETIME,
+    "updated_at": DATETIME,
+    "retro": REF,
+    "links": IDS,
+}
+
+KIND_FIELDS: dict[str, dict[str, str]] = {
+    "decision": {"criteria": TEXT, "review_by": DATE, "alias_of": REF},
+    "output": {},
+    "outcome": {
+        "for_whom": SHORT,
+        "evidence": TEXT,
+        "metric": SHORT,
+        "baseline": SCALAR,
+        "observed": SCALAR,
+        "observed_at": DATETIME,
+        "confidence_before": SCORE,
+        "confidence_after": SCORE,
+    },
+    "risk": {"before": RISK, "after": RISK, "evidence": TEXT},
+    "lesson": {"learned_at": DATETIME, "applies_to": IDS},
+    "dependency": {"on": SHORT, "discovered_at": DATETIME, "needed_at": DATETIME},
+    "action": {"owner": SHORT, "due": DATE, "expected_outcome": TEXT, "status": SHORT},
+    "retro": {
+        "period_start": DATE,
+        "period_end": DATE,
+        "facilitator": SHORT,
+        "participants": NAMES,
+        "focus": SHORT,
+        "status": SHORT,
+        "decisions": IDS,
+        "step": SHORT,
+    },
+}
+
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("action", "status"): ACTION_STATUSES,
+    ("retro", "status"): RETRO_STATUSES,
+    ("retro", "focus"): FOCUSES,
+}
+
+# Fields the program owns: a user may not set them with ``--field``.
+RESERVED = frozenset({"id", "kind", "created_at", "updated_at"})
+_KEY = re.compile(r"[a-z_][a-z0-9_]{0,63}\Z")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def field_type(kind: str, name: str) -> str | None:
+    """The declared type of field ``name`` on records of ``kind`` (None: a free field)."""
+    return COMMON_FIELDS.get(name) or KIND_FIELDS.get(kind, {}).get(name)
+
+
+def new_id() -> str:
+    """A fresh record identity."""
+    return str(uuid.uuid4())
+
+
+def risk_score(value: Mapping[str, int]) -> int:
+    """Likelihood × impact."""
+    return int(value["likelihood"]) * int(value["impact"])
+
+
+# --- checking values -------------------------------------------------------------------
+
+
+def value_ok(value: Any, depth: int = 1) -> bool:
+    """True when a free-form value is within the size and nesting limits."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return len(value) <= MAX_FIELDS and all(value_ok(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return len(value) <= MAX_LIST_ITEMS and all(value_ok(v, depth + 1) for v in value)
+    if isinstance(value, str):
+        return len(value) <= MAX_TEXT_CHARS
+    return True
+
+
+def _is_datetime(value: Any) -> bool:
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return len(value) == 10
+
+
+def _is_score(value: Any) -> bool:
+    return type(value) is int and 1 <= value <= 5
+
+
+def _is_risk(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and len(value) == 2
+        and _is_score(value.get("likelihood"))
+        and _is_score(value.get("impact"))
+    )
+
+
+def _is_ids(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) <= MAX_LIST_ITEMS
+        and all(isinstance(v, str) and _UUID.match(v) for v in value)
+    )
+
+
+def _is_names(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) <= MAX_LIST_ITEMS
+        and all(isinstance(v, str) and len(v) <= MAX_SHORT_CHARS for v in value)
+    )
+
+
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    TEXT: (lambda v: isinstance(v, str) and len(v) <= MAX_TEXT_CHARS,
+           f"text of at most {MAX_TEXT_CHARS:,} characters"),
+    SHORT: (lambda v: isinstance(v, str) and len(v) <= MAX_SHORT_CHARS,
+            f"text of at most {MAX_SHORT_CHARS} characters"),
+    SCALAR: (lambda v: (isinstance(v, str) and len(v) <= MAX_SHORT_CHARS)
+             or (type(v) in (int, float)), "a number or a short text"),
+    DATETIME: (_is_datetime, "a date and time with its UTC offset"),
+    DATE: (_is_date, "a date (YYYY-MM-DD)"),
+    SCORE: (_is_score, "a whole number from 1 to 5"),
+    RISK: (_is_risk, "likelihood and impact, each from 1 to 5"),
+    IDS: (_is_ids, f"a list of at most {MAX_LIST_ITEMS} record ids"),
+    NAMES: (_is_names, f"a list of at most {MAX_LIST_ITEMS} names"),
+    REF: (lambda v: isinstance(v, str) and _UUID.match(v) is not None, "a record id (UUID)"),
+}  # fmt: skip
+
+_REQUIRED = ("id", "kind", "team", "author", "text", "created_at", "updated_at")
+
+
+def record_problem(rec: Any) -> str | None:
+    """Say what is wrong with ``rec`` as a record, or None when it is valid."""
+    if not isinstance(rec, dict):
+        return "the record is not a JSON object"
+    if len(rec) > MAX_FIELDS:
+        return f"the record has {len(rec)} fields (at most {MAX_FIELDS})"
+    for name in _REQUIRED:
+        if name not in rec:
+            return f"the record has no {name!r}"
+    kind = rec["kind"]
+    if kind not in ALL_KINDS:
+        return f"unknown kind {str(kind)[:40]!r}"
+    declared = KIND_FIELDS[kind]
+    for name, value in rec.items():
+        ftype = COMMON_FIELDS.get(name) or declared.get(name)
+        if ftype is None:
+            if len(name) > MAX_KEY_CHARS:
+                return f"a field name is over {MAX_KEY_CHARS} characters"
+            if not value_ok(value):
+                return f"field {name!r} is too large or nested too deeply"
+            continue
+        if value is None and name not in _REQUIRED:
+            continue
+        check, expected = _CHECKS[ftype]
+        if not check(value):
+            return f"field {name!r} must be {expected}"
+        choices = CHOICES.get((kind, name))
+        if choices and value not in choices:
+            return f"field {name!r} must be one of {', '.join(choices)}"
+    return None
+
+
+def validate(rec: Record) -> Record:
+    """Return ``rec`` when valid; raise :class:`ValidationError` otherwise."""
+    problem = record_problem(rec)
+    if problem:
+        raise ValidationError(problem)
+    return rec
+
+
+# --- building records from what people type ------------------------------------------
+
+
+def parse_risk(text: str) -> dict[str, int]:
+    """Parse ``4x3`` (likelihood × impact, each 1–5) into a risk value."""
+    match = re.fullmatch(r"\s*([1-5])\s*[x×*]\s*([1-5])\s*", text)
+    if not match:
+        raise ValidationError(
+            f"risk {text[:20]!r} must be likelihood x impact, each from 1 to 5 (e.g. 4x3)"
+        )
+    return {"likelihood": int(match.group(1)), "impact": int(match.group(2))}
+
+
+def parse_score(text: str) -> int:
+    """Parse a 1–5 score."""
+    if text.strip() in {"1", "2", "3", "4", "5"}:
+        return int(text)
+    raise ValidationError(f"score {text[:20]!r} must be a whole number from 1 to 5")
+
+
+def coerce(
+    kind: str,
+    name: str,
+    text: str,
+    *,
+    when: Callable[[str], datetime],
+    day: Callable[[str], date],
+    ref: Callable[[str], str],
+) -> Any:
+    """Turn what a person typed for field ``name`` into the stored value.
+
+    ``when``/``day`` parse people's dates, ``ref`` resolves a reference to a record id.
+    """
+    if not _KEY.match(name):
+        raise ValidationError(
+            f"field name {name[:40]!r} must be lower case letters, digits or _ (e.g. sprint_goal)"
+        )
+    if name in RESERVED:
+        raise ValidationError(f"field {name!r} is set by retro and cannot be changed")
+    ftype = field_type(kind, name)
+    if ftype in (TEXT, SHORT, SCALAR, None):
+        value: Any = text
+    elif ftype == DATETIME:
+        value = when(text).isoformat()
+    elif ftype == DATE:
+        value = day(text).isoformat()
+    elif ftype == SCORE:
+        value = parse_score(text)
+    elif ftype == RISK:
+        value = parse_risk(text)
+    elif ftype == REF:
+        value = ref(text)
+    else:  # IDS or NAMES: comma separated
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        value = [ref(item) for item in items] if ftype == IDS else items
+    choices = CHOICES.get((kind, name))
+    if choices and value not in choices:
+        raise ValidationError(f"{name} must be one of {', '.join(choices)}")
+    if ftype is None and len(text) > MAX_TEXT_CHARS:
+        raise ValidationError(f"field {name!r} is over {MAX_TEXT_CHARS:,} characters")
+    return value
+
+
+def new_record(
+    kind: str,
+    text: str,
+    *,
+    team: str,
+    author: str,
+    at: datetime,
+    fields: Mapping[str, Any] | None = None,
+    links: Iterable[str] = (),
+    retro: str | None = None,
+) -> Record:
+    """A new, validated record of ``kind``."""
+    stamp = at.isoformat()
+    rec: Record = {
+        "id": new_id(),
+        "kind": kind,
+        "team": team,
+        "author": author,
+        "text": text,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "retro": retro,
+        "links": list(dict.fromkeys(links)),
+    }
+    if kind == "action":
+        rec["status"] = "open"
+    rec.update(fields or {})
+    return validate(rec)
+
+
+def full_view(rec: Record) -> Record:
+    """``rec`` with every field of its kind present (None where unset), for exports."""
+    view: Record = dict.fromkeys(COMMON_FIELDS)
+    view.update(dict.fromkeys(KIND_FIELDS.get(rec.get("kind", ""), {})))
+    view.update(rec)
+    return view
+
+
+def title(rec: Record, width: int = 60) -> str:
+    """A one-line label for ``rec``: its text, shortened to ``width``."""
+    first = str(rec.get("text", "")).strip().splitlines()
+    line = first[0] if first else ""
+    return line if len(line) <= width else line[: width - 1] + "…"

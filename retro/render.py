@@ -1,0 +1,142 @@
+"""Records as terminal text: the entries table, one record, its history; all text made safe."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, risk_score, title
+from retro.sanitize import clean
+
+KIND_STYLES = {
+    "decision": "bold magenta",
+    "output": "cyan",
+    "outcome": "bold green",
+    "risk": "yellow",
+    "lesson": "blue",
+    "dependency": "red",
+    "action": "bold white",
+    "retro": "dim",
+}
+
+# JSON escapes \u0000-\u001f itself; these would otherwise reach a terminal raw.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def safe_json(obj: Any, *, indent: int | None = None) -> str:
+    """JSON text with every terminal-active character written as a ``\\u`` escape."""
+    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    if _JSON_UNSAFE.search(text):
+        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+def short_id(rid: str) -> str:
+    """The first eight characters of an id: enough to name a record in a command."""
+    return rid[:8]
+
+
+def day_of(stamp: str | None) -> str:
+    """``2026-11-20`` from an ISO timestamp."""
+    return stamp[:10] if stamp else ""
+
+
+def describe(value: Any) -> str:
+    """A field's value as one line of safe text."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict) and {"likelihood", "impact"} <= value.keys():
+        try:
+            return f"{value['likelihood']}x{value['impact']} (score {risk_score(value)})"
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, list):
+        return ", ".join(describe(item) for item in value) or "—"
+    if isinstance(value, str):
+        return clean(value)
+    return clean(json.dumps(value, ensure_ascii=False))
+
+
+def entries_table(records: Sequence[Record], *, total: int, width: int | None = None) -> None:
+    """Print ``records`` as a Rich table that fits the terminal."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(width=width, highlight=False)
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
+    table.add_column("id", no_wrap=True, style="dim")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("team", overflow="ellipsis", max_width=16)
+    table.add_column("author", overflow="ellipsis", max_width=16)
+    table.add_column("text", overflow="fold", ratio=1)
+    for rec in records:
+        kind = rec["kind"]
+        table.add_row(
+            Text(short_id(rec["id"])),
+            Text(kind, style=KIND_STYLES.get(kind, "")),
+            Text(day_of(rec.get("created_at"))),
+            Text(clean(rec["team"])),
+            Text(clean(rec["author"])),
+            Text(clean(title(rec, 500))),
+        )
+    console.print(table)
+    if total > len(records):
+        console.print(
+            Text(f"showing the last {len(records)} of {total} entries (--limit 0 shows all)"),
+            style="dim",
+        )
+
+
+def _field_order(rec: Mapping[str, Any]) -> list[str]:
+    known = [*COMMON_FIELDS, *KIND_FIELDS.get(rec.get("kind", ""), {})]
+    return [k for k in known if k in rec] + sorted(k for k in rec if k not in known)
+
+
+def record_lines(rec: Record, labels: Mapping[str, str] | None = None) -> list[str]:
+    """One record as ``field  value`` lines; linked ids are followed by their labels."""
+    labels = labels or {}
+    lines = [f"{rec['kind']} {rec['id']}"]
+    for key in _field_order(rec):
+        if key in ("id", "kind"):
+            continue
+        value = rec[key]
+        if key == "text":
+            text = clean(str(value), multiline=True).replace("\n", "\n" + " " * 19)
+            lines.append(f"  {'text':<16} {text}")
+        elif isinstance(value, list) and value and key in ("links", "applies_to", "decisions"):
+            label = clean(key)[:40]
+            for rid in value:
+                lines.append(f"  {label:<16} {describe(rid)}  {labels.get(rid, '')}")
+                label = ""
+        else:
+            lines.append(f"  {clean(key)[:40]:<16} {describe(value)}")
+    return lines
+
+
+def history_lines(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Each revision of a record: when, by whom, and what changed since the one before."""
+    lines: list[str] = []
+    before: Mapping[str, Any] = {}
+    for event in events:
+        at = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
+        head = f"{at}  {clean(event['by'])}  rev {event['rev']}"
+        if event["op"] == "del":
+            lines.append(f"{head}  deleted")
+            continue
+        rec = event["rec"]
+        lines.append(f"{head}  {'created' if not before else 'edited'}")
+        for key in _field_order(rec):
+            if key in ("updated_at",) or before.get(key) == rec.get(key):
+                continue
+            name = clean(key)[:40]
+            if before:
+                lines.append(f"    {name}: {describe(before.get(key))} → {describe(rec[key])}")
+            elif key not in ("id", "kind", "created_at"):
+                lines.append(f"    {name}: {describe(rec[key])}")
+        before = rec
+    return lines

@@ -1,0 +1,34 @@
+"""Neutralise untrusted text before it reaches a terminal.
+
+Logs come from other teams, so every string is untrusted: control characters,
+escape sequences and bidirectional overrides are replaced by a visible escape
+(``\\x1b``) so that they can be read but never act on the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls (but tab and newline, handled below), DEL, C1 controls, and the
+# Unicode format characters that reorder or hide text.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+_LINE_BREAKS = re.compile("[\t\n]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str, *, multiline: bool = False) -> str:
+    """Return ``text`` safe to print: controls made visible, one line unless ``multiline``."""
+    if not multiline:
+        text = _LINE_BREAKS.sub(" ", text)
+    return _UNSAFE.sub(_escape, text)
+
+
+def has_unsafe(text: str) -> bool:
+    """True when ``text`` holds a character :func:`clean` would rewrite (besides line breaks)."""
+    return _UNSAFE.search(text) is not None

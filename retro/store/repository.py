@@ -1,0 +1,250 @@
+"""The repository: the one API the rest of retro uses to read and change a log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query
+from tinydb.queries import QueryInstance
+
+from retro.dates import now_local
+from retro.errors import RecordNotFound
+from retro.model import Record, new_record, validate
+from retro.store.events import PUT, Event
+from retro.store.journal import Journal, Problem
+from retro.store.storage import TABLE, JournalStorage, Writer, open_db
+
+MIN_PREFIX = 4
+
+
+def when(rec: Record) -> datetime:
+    """The time an entry is about: its ``created_at``."""
+    return datetime.fromisoformat(rec["created_at"])
+
+
+def _search_fields(rec: Mapping[str, Any]) -> Iterable[str]:
+    for value in rec.values():
+        if isinstance(value, str):
+            yield value
+
+
+class Repository:
+    """Records of one log: appended in O(1), queried through TinyDB, kept fresh from the file.
+
+    Adding a record appends one event without reading the log. Everything else
+    (queries, lookups, edits, deletions) works on the replayed state, which
+    :meth:`refresh` brings up to date with what other processes appended.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        author: str,
+        team: str,
+        clock: Callable[[], datetime] = now_local,
+    ) -> None:
+        self.path = Path(path)
+        self.team = team
+        self.journal = Journal(self.path)
+        self.writer = Writer(author, clock)
+        self.db = open_db(self.journal, self.writer)
+        self.table = self.db.table(TABLE)
+        self.storage: JournalStorage = self.db.storage  # type: ignore[assignment]
+
+    # --- state ------------------------------------------------------------------------
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Damaged lines met while reading (skipped)."""
+        return self.storage.problems
+
+    @property
+    def incomplete_tail(self) -> bool:
+        """True when the last line is torn (or still being written)."""
+        return self.storage.incomplete_tail
+
+    def clock(self) -> datetime:
+        """Now, as this repository stamps it."""
+        return self.writer.clock()
+
+    def load(self) -> Repository:
+        """Read the whole log (raises :class:`~retro.errors.LogError` if it is unusable)."""
+        self.storage.load()
+        self.table.clear_cache()
+        return self
+
+    def refresh(self) -> set[str]:
+        """Read what was appended since; return the ids of records that changed."""
+        changed = self.storage.refresh()
+        if changed:
+            self.table.clear_cache()
+        return changed
+
+    # --- writing ---------------------------------------------------------------------
+
+    def add(
+        self,
+        kind: str,
+        text: str,
+        *,
+        fields: Mapping[str, Any] | None = None,
+        links: Iterable[str] = (),
+        retro: str | None = None,
+        at: datetime | None = None,
+    ) -> Record:
+        """Record a new entry: one durable append, whatever the size of the log."""
+        rec = new_record(
+            kind,
+            text,
+            team=self.team,
+            author=self.writer.author,
+            at=at or self.clock(),
+            fields=fields,
+            links=links,
+            retro=retro,
+        )
+        event = self.writer.event(PUT, rec["id"], rec, None)
+        self.journal.append([event])
+        if self.storage.loaded:
+            self.storage.apply([event])
+            self.table.clear_cache()
+        return rec
+
+    def edit(
+        self,
+        ref: str,
+        *,
+        text: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        link: Sequence[str] = (),
+        unlink: Sequence[str] = (),
+    ) -> Record:
+        """Change an entry; appends one revision if anything changed. Returns the new state."""
+        rec = dict(self.get(ref))
+        if text is not None:
+            rec["text"] = text
+        rec.update(fields or {})
+        dropped = set(unlink)
+        links = [i for i in rec.get("links") or [] if i not in dropped]
+        rec["links"] = list(dict.fromkeys([*links, *link]))
+        if rec != self.storage.records[rec["id"]]:
+            rec["updated_at"] = self.clock().isoformat()
+            self.table.update(validate(rec), doc_ids=[rec["id"]])
+        return self.storage.records[rec["id"]]
+
+    def remove(self, ref: str) -> Record:
+        """Delete an entry (a tombstone: it stays deleted after merges). Returns what it was."""
+        rec = self.get(ref)
+        self.table.remove(doc_ids=[rec["id"]])
+        return rec
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _ensure(self) -> None:
+        if not self.storage.loaded:
+            self.load()
+
+    def all(self) -> list[Record]:
+        """Every current record, oldest first."""
+        return self.find()
+
+    def find(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        teams: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+        retro: str | None = None,
+    ) -> list[Record]:
+        """Current records matching every filter given, oldest first."""
+        self._ensure()
+        entry = Query()
+        conditions: list[QueryInstance] = []
+        if kinds:
+            conditions.append(entry.kind.one_of(list(kinds)))
+        if teams:
+            conditions.append(entry.team.one_of(list(teams)))
+        if retro:
+            conditions.append(entry.retro == retro)
+        if since or until:
+            low, high = since, until
+
+            def in_range(value: str) -> bool:
+                moment = datetime.fromisoformat(value)
+                return (low is None or moment >= low) and (high is None or moment <= high)
+
+            conditions.append(entry.created_at.test(in_range))
+        if search:
+            needle = re.compile(re.escape(search), re.IGNORECASE)
+            conditions.append(
+                QueryInstance(
+                    lambda rec: any(needle.search(v) for v in _search_fields(rec)),
+                    ("search", search),
+                )
+            )
+        if conditions:
+            condition = conditions[0]
+            for more in conditions[1:]:
+                condition = condition & more
+            found = self.table.search(condition)
+        else:
+            found = self.table.all()
+        found.sort(key=lambda rec: (when(rec), rec["id"]))
+        return found  # type: ignore[return-value]
+
+    def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
+        """The current record that ``ref`` names (see :meth:`resolve`)."""
+        return self.storage.records[self.resolve(ref, kinds=kinds)]
+
+    def resolve(self, ref: str, *, kinds: Sequence[str] = (), deleted: bool = False) -> str:
+        """The id of the one current record named by ``ref``.
+
+        ``ref`` is a full id, an id prefix of at least four characters, or a
+        fragment of a decision's text (case-insensitive). With ``deleted``,
+        deleted records are found too (by id or prefix).
+        """
+        self._ensure()
+        records = self.storage.records
+        ref = ref.strip()
+        if ref in records:
+            return ref
+        if deleted:
+            ids = [rid for rid in self.storage.heads if rid.startswith(ref.lower())]
+            if len(ref) >= MIN_PREFIX and len(ids) == 1:
+                return ids[0]
+        lowered = ref.lower()
+        matches = []
+        if len(lowered) >= MIN_PREFIX:
+            matches = [rid for rid in records if rid.startswith(lowered)]
+        if not matches and (not kinds or "decision" in kinds) and ref:
+            matches = [
+                rid
+                for rid, rec in records.items()
+                if rec["kind"] == "decision" and lowered in rec["text"].lower()
+            ]
+        if kinds:
+            matches = [rid for rid in matches if records[rid]["kind"] in kinds]
+        if len(matches) == 1:
+            return matches[0]
+        shown = repr(ref[:40])
+        if not matches:
+            if ref in self.storage.heads:
+                raise RecordNotFound(f"entry {shown} was deleted")
+            raise RecordNotFound(f"no entry matches {shown} in {self.path}")
+        listing = "; ".join(f"{rid[:8]} {records[rid]['text'][:40]!r}" for rid in matches[:5])
+        raise RecordNotFound(f"{shown} matches {len(matches)} entries ({listing}): be more precise")
+
+    def history(self, ref: str) -> list[Event]:
+        """Every revision of the entry ``ref`` names, oldest first (tombstone included)."""
+        self._ensure()
+        rid = self.resolve(ref, deleted=True)
+        events = [e for e in Journal(self.path).read().events if e["id"] == rid]
+        unique = {e["rev"]: e for e in events}
+        return [unique[rev] for rev in sorted(unique)]

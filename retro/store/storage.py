@@ -1,0 +1,155 @@
+"""TinyDB over the journal: reads replay the log, writes append only what changed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from retro.errors import ValidationError
+from retro.model import Record, record_problem
+from retro.store.events import DEL, PUT, Event, make_event, outranks
+from retro.store.journal import Batch, Journal, Problem
+
+TABLE = "records"
+
+
+def _new_origin() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@dataclass
+class Writer:
+    """Who writes, from where, and the clock that stamps revisions."""
+
+    author: str
+    clock: Callable[[], datetime]
+    origin: str = field(default_factory=_new_origin)
+
+    def event(self, op: str, record_id: str, rec: Record | None, prev: str | None) -> Event:
+        """A new event by this writer."""
+        return make_event(
+            op, record_id, rec=rec, prev=prev, at=self.clock(), by=self.author, origin=self.origin
+        )
+
+
+class JournalStorage(Storage):
+    """A TinyDB storage whose single table, ``records``, is the current state of a journal.
+
+    Documents are keyed by record UUID. :meth:`write` compares what TinyDB hands
+    back with the state it knows and appends one event for each record that
+    changed, appeared (``put``) or disappeared (``del``).
+    """
+
+    def __init__(self, journal: Journal, writer: Writer) -> None:
+        self.journal = journal
+        self.writer = writer
+        self.heads: dict[str, Event] = {}
+        self.records: dict[str, Record] = {}
+        self.problems: list[Problem] = []
+        self.incomplete_tail = False
+        self.loaded = False
+
+    # --- replay ----------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Replay the whole journal."""
+        self.heads, self.records, self.problems = {}, {}, []
+        self._apply(self.journal.read())
+        self.loaded = True
+
+    def refresh(self) -> set[str]:
+        """Pick up what other writers appended; return the ids of records that changed."""
+        if not self.loaded:
+            self.load()
+            return set(self.records)
+        batch = self.journal.read_new()
+        if batch is None:  # the file was replaced (compacted, merged into): replay it all
+            before = self.heads
+            self.load()
+            return {rid for rid, head in self.heads.items() if before.get(rid) is not head}
+        return self._apply(batch)
+
+    def _apply(self, batch: Batch) -> set[str]:
+        self.problems.extend(batch.problems)
+        self.incomplete_tail = batch.incomplete_tail
+        return self.apply(batch.events)
+
+    def apply(self, events: Iterable[Event]) -> set[str]:
+        """Fold ``events`` into the state; return the ids whose current revision changed."""
+        changed: set[str] = set()
+        heads, records = self.heads, self.records
+        for event in events:
+            rid = event["id"]
+            head = heads.get(rid)
+            if head is not None and not outranks(event, head):
+                continue
+            heads[rid] = event
+            changed.add(rid)
+            if event["op"] == PUT:
+                records[rid] = event["rec"]
+            else:
+                records.pop(rid, None)
+        return changed
+
+    # --- the TinyDB storage interface ----------------------------------------------------
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        if not self.loaded:
+            self.load()
+        return {TABLE: self.records}
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        wanted: dict[str, Record] = data.get(TABLE, {})
+        events: list[Event] = []
+        for rid, rec in wanted.items():
+            known = self.records.get(rid)
+            if known is not None and (known is rec or known == rec):
+                continue
+            head = self.heads.get(rid)
+            if head is not None and head["op"] == DEL:
+                raise ValidationError(f"record {rid} was deleted and cannot be changed")
+            rec = dict(rec)
+            problem = record_problem(rec)
+            if problem:
+                raise ValidationError(problem)
+            if rec["id"] != rid:
+                raise ValidationError("a record's id cannot be changed")
+            events.append(self.writer.event(PUT, rid, rec, head["rev"] if head else None))
+        for rid in self.records.keys() - wanted.keys():
+            events.append(self.writer.event(DEL, rid, None, self.heads[rid]["rev"]))
+        if events:
+            self.journal.append(events)
+            self.apply(events)
+
+
+class RecordTable(Table):
+    """A TinyDB table keyed by record UUID whose updates never touch the stored state in place."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
+        def on_copies(table: dict[Any, Any]) -> None:
+            for doc_id in table:
+                table[doc_id] = dict(table[doc_id])
+            updater(table)
+
+        super()._update_table(on_copies)
+
+
+class RecordDB(TinyDB):
+    """TinyDB whose default table holds the records."""
+
+    table_class = RecordTable
+    default_table_name = TABLE
+
+
+def open_db(journal: Journal, writer: Writer) -> RecordDB:
+    """A TinyDB over ``journal``."""
+    return RecordDB(journal, writer, storage=JournalStorage)
