@@ -298,6 +298,8 @@ def new_record(
     retro: str | None = None,
 ) -> Record:
     """A new, validated record of ``kind``."""
+    if not text.strip():
+        raise ValidationError("the text cannot be empty")
     stamp = at.isoformat()
     rec: Record = {
         "id": new_id(),

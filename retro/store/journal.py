@@ -175,9 +175,18 @@ class Journal:
             return f"cannot create {self.path}: its folder {self.path.parent} does not exist"
         return f"no log at {self.path} (record an entry with `retro checkin` to start one)"
 
-    def _check_head(self, fd: int, size: int) -> bytes:
-        """Check the header of an open log; return the bytes to write before a new line."""
+    def _lead(self, fd: int, size: int) -> bytes:
+        """Check the header of an open log; return the bytes to write before a new line.
+
+        A file that holds only the start of a header (its creation was cut short)
+        recorded nothing yet: it is started again.
+        """
+        if size == 0:
+            return header()
         head = os.pread(fd, _HEADER_PEEK, 0)
+        if size < len(header()) and header().startswith(head):
+            os.ftruncate(fd, 0)
+            return header()
         first = head.split(b"\n", 1)[0]
         if b"\n" not in head and size > len(first):
             raise NotALogError(f"{self.path} is not a retro log (no header line)")
@@ -192,10 +201,10 @@ class Journal:
         data = b"".join(lines)
         with self._locked(create=True) as fd:
             size = os.fstat(fd).st_size
-            prefix = header() if size == 0 else self._check_head(fd, size)
-            _write_all(fd, prefix + data)
+            lead = self._lead(fd, size)
+            _write_all(fd, lead + data)
             os.fsync(fd)
-            if size == 0:
+            if lead.startswith(b"{"):  # the file was (re)started
                 _fsync_dir(self.path)
 
     # --- reading --------------------------------------------------------------------
@@ -229,6 +238,9 @@ class Journal:
                     f"{self.path} is empty, not a retro log yet "
                     "(record an entry with `retro checkin` to start it)"
                 )
+            if not first.endswith(b"\n") and header().startswith(first):
+                self._inode = None  # its creation was cut short: nothing recorded yet
+                return Batch(incomplete_tail=True)
             self.version = parse_header(first.rstrip(b"\n"), str(self.path))
             self._inode, self._offset, self._line = stat.st_ino, len(first), 1
             if not first.endswith(b"\n"):

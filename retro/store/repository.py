@@ -72,8 +72,12 @@ class Repository:
         """Now, as this repository stamps it."""
         return self.writer.clock()
 
-    def load(self) -> Repository:
-        """Read the whole log (raises :class:`~retro.errors.LogError` if it is unusable)."""
+    def load(self, *, missing_ok: bool = False) -> Repository:
+        """Read the whole log (raises :class:`~retro.errors.LogError` if it is unusable).
+
+        With ``missing_ok``, a log that does not exist yet reads as empty.
+        """
+        self.storage.missing_ok = missing_ok
         self.storage.load()
         self.table.clear_cache()
         return self
@@ -196,12 +200,13 @@ class Repository:
             found = self.table.search(condition)
         else:
             found = self.table.all()
-        found.sort(key=lambda rec: (when(rec), rec["id"]))
+        found.sort(key=when)  # stable: ties keep the order of the log
         return found  # type: ignore[return-value]
 
     def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
         """The current record that ``ref`` names (see :meth:`resolve`)."""
-        return self.storage.records[self.resolve(ref, kinds=kinds)]
+        rid = self.resolve(ref, kinds=kinds)
+        return self.storage.records[rid]
 
     def resolve(self, ref: str, *, kinds: Sequence[str] = (), deleted: bool = False) -> str:
         """The id of the one current record named by ``ref``.

@@ -55,13 +55,15 @@ class JournalStorage(Storage):
         self.problems: list[Problem] = []
         self.incomplete_tail = False
         self.loaded = False
+        self.missing_ok = False
 
     # --- replay ----------------------------------------------------------------------
 
     def load(self) -> None:
         """Replay the whole journal."""
         self.heads, self.records, self.problems = {}, {}, []
-        self._apply(self.journal.read())
+        if not (self.missing_ok and not self.journal.path.exists()):
+            self._apply(self.journal.read())
         self.loaded = True
 
     def refresh(self) -> set[str]:
@@ -73,7 +75,12 @@ class JournalStorage(Storage):
         if batch is None:  # the file was replaced (compacted, merged into): replay it all
             before = self.heads
             self.load()
-            return {rid for rid, head in self.heads.items() if before.get(rid) is not head}
+            gone = {rid for rid in before if rid not in self.heads}
+            return gone | {
+                rid
+                for rid, head in self.heads.items()
+                if rid not in before or before[rid]["rev"] != head["rev"]
+            }
         return self._apply(batch)
 
     def _apply(self, batch: Batch) -> set[str]:

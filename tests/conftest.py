@@ -1,0 +1,64 @@
+"""Shared fixtures: every test runs with its own config, data folder and clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from retro.store import Repository
+
+TZ = timezone(timedelta(hours=1))
+START = datetime(2026, 11, 27, 10, 30, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every test away from the user's config and data folders."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("RETRO_CONFIG", str(home / "config" / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("RETRO_AUTHOR", "Ana")
+    monkeypatch.setenv("RETRO_TEAM", "payments")
+    for name in ("RETRO_LOG", "RETRO_NOW", "RETRO_THEME", "RETRO_MAX_LOG_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+class Clock:
+    """A clock that moves one second each time it is read."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "payments.jsonl"
+
+
+@pytest.fixture
+def make_repo(log_path: Path, clock: Clock) -> Iterator[Callable[..., Repository]]:
+    """Open repositories on the test's log (each a separate writer, like a separate process)."""
+
+    def make(path: Path = log_path, author: str = "Ana", team: str = "payments") -> Repository:
+        return Repository(path, author=author, team=team, clock=clock)
+
+    yield make
+
+
+@pytest.fixture
+def repo(make_repo: Callable[..., Repository]) -> Repository:
+    return make_repo()

@@ -1,0 +1,247 @@
+"""The command line, driven through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from retro.cli import cli
+
+NOW = "2026-11-27T10:30:00+01:00"
+
+
+@pytest.fixture
+def run(log_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RETRO_NOW", NOW)
+    runner = CliRunner()
+
+    def invoke(*args: str, log: Path | None = log_path, input: str | None = None) -> Result:
+        full = (["--log", str(log)] if log else []) + list(args)
+        return runner.invoke(cli, full, input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_checkin_prints_the_id_alone_on_stdout(run, log_path: Path) -> None:
+    result = run("checkin", "Refunds settle in one day", "--for", "buyers")
+    assert result.exit_code == 0, result.stderr
+    rid = result.stdout.strip()
+    assert len(rid) == 36 and result.stdout == rid + "\n"
+    assert "Recorded outcome" in result.stderr
+    shown = json.loads(run("log", "--format", "json").stdout)
+    assert shown[0]["id"] == rid and shown[0]["for_whom"] == "buyers"
+    assert {"id", "kind", "team", "author", "text", "created_at"} <= shown[0].keys()
+    assert shown[0]["team"] == "payments" and shown[0]["author"] == "Ana"
+
+
+def test_checkin_every_kind_with_its_options(run) -> None:
+    dec = run("checkin", "-k", "decision", "Grow self-serve revenue", "--criteria", "share > 40%",
+              "--review-by", "in 2 weeks").stdout.strip()  # fmt: skip
+    out = run("checkin", "-k", "output", "Shipped one-click pay", "--link", "self-serve")
+    assert out.exit_code == 0, out.stderr
+    cases = [
+        ("outcome", "Conversion up 3%", "--observed", "5.1%", "--baseline", "4.8%",
+         "--confidence-before", "2", "--confidence-after", "4", "--link", dec[:8]),
+        ("risk", "PCI audit gaps", "--before", "4x3", "--after", "2x3", "--evidence", "audit"),
+        ("lesson", "Flags need owners", "--learned", "last friday", "--applies-to", "self-serve"),
+        ("dependency", "SSO API", "--on", "identity team", "--needed", "3 days ago"),
+        ("action", "Add flag owners", "--owner", "Bo", "--due", "next monday",
+         "--expected", "no stale flags"),
+    ]  # fmt: skip
+    for kind, text, *options in cases:
+        result = run("checkin", "--kind", kind, text, *options)
+        assert result.exit_code == 0, result.stderr
+    records = {r["kind"]: r for r in json.loads(run("log", "--format", "json").stdout)}
+    assert records["output"]["links"] == [dec]
+    assert records["decision"]["review_by"] == "2026-12-11"
+    assert records["risk"]["before"] == {"likelihood": 4, "impact": 3}
+    assert records["lesson"]["learned_at"].startswith("2026-11-20T00:00:00")
+    assert records["lesson"]["applies_to"] == [dec]
+    assert records["dependency"]["discovered_at"] == NOW  # defaults to now
+    assert records["action"]["due"] == "2026-11-30" and records["action"]["status"] == "open"
+    assert records["outcome"]["confidence_after"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["checkin", "x", "--at", "the day after never"], "cannot understand the date"),
+        (["checkin", "x", "--owner", "Bo"], "--owner applies to action entries, not outcome"),
+        (["checkin", "x", "-k", "risk", "--before", "9x9"], "likelihood x impact"),
+        (["checkin", "x", "--field", "nokey"], "is not KEY=VALUE"),
+        (["checkin", "x", "--field", "id=1"], "set by retro"),
+        (["checkin", "x", "--confidence-after", "seven"], "1 to 5"),
+        (["checkin"], "say what to record"),
+        (["checkin", "x", "-k", "feeling"], "Invalid value"),
+        (["log", "--since", "soonish"], "cannot understand the date"),
+    ],
+)
+def test_bad_input_is_a_usage_error(run, args: list[str], message: str,
+                                    log_path: Path) -> None:  # fmt: skip
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not log_path.exists()
+
+
+def test_date_error_lists_accepted_forms(run) -> None:
+    result = run("checkin", "x", "--at", "\x1b[31mnever")
+    assert "yesterday" in result.stderr and "3 days ago" in result.stderr
+    assert "\x1b" not in result.stderr
+
+
+def test_unknown_link_is_a_clear_error(run, log_path: Path) -> None:
+    run("checkin", "seed")
+    before = log_path.read_bytes()
+    result = run("checkin", "x", "--link", "nothing-like-it")
+    assert result.exit_code == 1 and "no entry matches" in result.stderr
+    assert log_path.read_bytes() == before
+
+
+def test_log_formats_and_filters(run) -> None:
+    run("checkin", "-k", "output", "Shipped one-click pay", "--at", "2026-11-10")
+    run("checkin", "Conversion up 3%", "--at", "yesterday")
+    jsonl = run("log", "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["kind"] for line in jsonl] == ["output", "outcome"]
+    assert len(json.loads(run("log", "--format", "json", "--kind", "output").stdout)) == 1
+    assert len(json.loads(run("log", "--format", "json", "--since", "3 days ago").stdout)) == 1
+    assert len(json.loads(run("log", "--format", "json", "--until", "2026-11-15").stdout)) == 1
+    assert len(json.loads(run("log", "--format", "json", "--search", "one-click").stdout)) == 1
+    assert json.loads(run("log", "--format", "json", "--team", "mobile").stdout) == []
+    table = run("log").stdout
+    assert "Shipped one-click pay" in table and "outcome" in table
+    limited = run("log", "--limit", "1").stdout
+    assert "Shipped" not in limited and "showing the last 1 of 2" in limited
+
+
+def test_hostile_text_is_shown_literally(run) -> None:
+    hostile = "[bold]x[/] a[/]b [@click=app.quit]q[/] \x1b[2J\x1b]0;pwned\x07 \u202eevil"
+    rid = run("checkin", hostile).stdout.strip()
+    for output in (run("log").stdout, run("show", rid).stdout):
+        assert "\x1b" not in output and "\x07" not in output and "\u202e" not in output
+        assert "[bold]x[/]" in output and "[@click=app.quit]q[/]" in output
+        assert "\\x1b[2J" in output
+    raw = run("log", "--format", "json").stdout
+    assert "\x1b" not in raw and "\u202e" not in raw
+    assert json.loads(raw)[0]["text"] == hostile  # the data itself is untouched
+
+
+def test_show_edit_history_and_rm(run) -> None:
+    dec = run("checkin", "-k", "decision", "Grow self-serve").stdout.strip()
+    rid = run("checkin", "-k", "output", "Shipped pay", "--link", dec).stdout.strip()
+    shown = run("show", rid[:6]).stdout
+    assert "output " + rid in shown and "(decision) Grow self-serve" in shown
+    edited = run("edit", rid[:6], "--text", "Shipped one-click pay", "--field", "squad=blue")
+    assert edited.exit_code == 0 and "Updated output" in edited.stderr
+    assert "squad            blue" in run("show", rid).stdout
+    history = run("show", "--history", rid).stdout
+    assert "created" in history and "text: Shipped pay → Shipped one-click pay" in history
+    assert run("edit", rid, "--owner", "Bo").exit_code == 2
+    removed = run("rm", rid)
+    assert removed.exit_code == 0 and "Deleted output" in removed.stderr
+    assert run("show", rid).exit_code == 1
+    assert "deleted" in run("show", "--history", rid).stdout
+    assert rid not in run("log", "--format", "json").stdout
+
+
+def test_missing_log_is_a_clear_error(run, tmp_path: Path) -> None:
+    for command in (["log"], ["show", "abcd"], ["verify"], ["compact"]):
+        result = run(*command, log=tmp_path / "nope.jsonl")
+        assert result.exit_code == 1 and "no log at" in result.stderr, command
+
+
+def test_damaged_lines_warn_and_exit_3(run, log_path: Path) -> None:
+    run("checkin", "one")
+    with open(log_path, "ab") as out:
+        out.write(b"{broken\n")
+    run("checkin", "two")
+    result = run("log", "--format", "json")
+    assert result.exit_code == 3
+    assert [r["text"] for r in json.loads(result.stdout)] == ["one", "two"]
+    assert "line 3: the line is not valid JSON" in result.stderr
+    verify = run("verify")
+    assert verify.exit_code == 1 and "line 3" in verify.stdout
+    compact = run("compact")
+    assert compact.exit_code == 0 and ".rejected" in compact.stderr
+    assert run("verify").exit_code == 0
+
+
+def test_verify_healthy(run, log_path: Path) -> None:
+    run("checkin", "one")
+    result = run("verify", "--log", str(log_path), log=None)
+    assert result.exit_code == 0 and "healthy" in result.stdout
+
+
+def test_init_then_settings_apply(run, isolated: Path, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.delenv("RETRO_TEAM")
+    monkeypatch.delenv("RETRO_AUTHOR")
+    log = tmp_path / "mobile.jsonl"
+    result = run("init", "--team", "mobile", "--author", "Kai", "--log", str(log),
+                 "--sprint-start", "2026-11-16", "--sprint-length", "2 weeks",
+                 log=None)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    config = (isolated / "config" / "config.toml").read_text()
+    assert 'team = "mobile"' in config and 'sprint_length = "14d"' in config
+    rid = run("checkin", "x", "--at", "last sprint", log=None).stdout.strip()
+    [rec] = json.loads(run("log", "--format", "json", log=None).stdout)
+    assert rec["id"] == rid and rec["team"] == "mobile" and rec["author"] == "Kai"
+    assert rec["created_at"].startswith("2026-11-02")
+    assert log.exists()
+
+
+def test_team_defaults_to_log_name_and_default_log_is_created(
+    run, isolated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RETRO_TEAM")
+    run("checkin", "x", log=tmp_path / "platform.jsonl")
+    assert json.loads(run("log", "--format", "json", log=tmp_path / "platform.jsonl").stdout)[0][
+        "team"
+    ] == "platform"
+    result = run("checkin", "into the default log", log=None)
+    assert result.exit_code == 0, result.stderr
+    assert (isolated / "data" / "retro" / "retro-log.jsonl").exists()
+
+
+def test_broken_config_is_a_clear_error(run, isolated: Path) -> None:
+    config = isolated / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("team = [unclosed\n")
+    result = run("checkin", "x", log=None)
+    assert result.exit_code == 1 and "not valid TOML" in result.stderr
+
+
+def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
+    return sorted(group.commands.items())
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    assert cli.help
+    for name, command in _commands(cli):
+        assert command.help and len(command.help) > 20, name
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts}"
+
+
+def test_checkin_does_not_import_textual(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from retro.cli import main\n"
+        f"sys.argv = ['retro', '--log', {str(tmp_path / 'x.jsonl')!r}, 'checkin', 'hello']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'CLEAN',"
+        " file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "CLEAN" in done.stderr, done.stderr
+    assert len(done.stdout.strip()) == 36

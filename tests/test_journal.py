@@ -1,0 +1,256 @@
+"""Events and the journal file: encoding, revisions, appends, reads, verification, compaction."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from retro.errors import LogError, NotALogError, TooLargeError, VersionError
+from retro.model import new_record
+from retro.store import events as ev
+from retro.store.journal import Journal, decode_line
+from tests.conftest import START
+
+
+def put(text: str = "Refunds settle in one day", *, at: datetime = START, prev: str | None = None,
+        rec: dict | None = None, origin: str = "a1") -> ev.Event:  # fmt: skip
+    rec = rec or new_record("outcome", text, team="payments", author="Ana", at=at)
+    return ev.make_event(ev.PUT, rec["id"], rec=rec, prev=prev, at=at, by="Ana", origin=origin)
+
+
+def test_event_shape_and_canonical_line() -> None:
+    event = put()
+    line = ev.encode(event)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert json.loads(line) == event
+    assert list(json.loads(line)) == sorted(event)  # keys sorted: one text per content
+    assert ev.event_problem(event) is None
+    assert event["rev"].startswith("20261127T093000.000000Z-a1-")
+    assert ev.content_hash(event) == event["rev"][-16:]
+
+
+def test_revisions_order_time_then_origin_and_edits_follow_their_base() -> None:
+    first = put(at=START)
+    # An edit stamped by a clock that runs behind still comes after its base.
+    rec = dict(first["rec"], text="edited")
+    edit = ev.make_event(ev.PUT, rec["id"], rec=rec, prev=first["rev"],
+                         at=START - timedelta(hours=1), by="Bo", origin="b2")  # fmt: skip
+    assert ev.outranks(edit, first) and not ev.outranks(first, edit)
+    assert ev.rev_time(edit["rev"]) == ev.rev_time(first["rev"]) + timedelta(microseconds=1)
+
+
+def test_tombstones_outrank_every_put() -> None:
+    first = put()
+    gone = ev.make_event(ev.DEL, first["id"], rec=None, prev=first["rev"], at=START, by="Bo",
+                         origin="b2")  # fmt: skip
+    later = put(rec=dict(first["rec"], text="late edit"), at=START + timedelta(days=1),
+                prev=first["rev"])  # fmt: skip
+    heads = ev.replay([later, gone, first])
+    assert heads[first["id"]] is gone
+    assert ev.replay([first, gone, later])[first["id"]] is gone
+
+
+def test_replay_keeps_greatest_revision_whatever_the_order() -> None:
+    first = put()
+    second = put(rec=dict(first["rec"], text="v2"), at=START + timedelta(seconds=5),
+                 prev=first["rev"])  # fmt: skip
+    assert ev.replay([first, second])[first["id"]] is second
+    assert ev.replay([second, first])[first["id"]] is second
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda e: e.update(rev="yesterday"), "'rev'"),
+        (lambda e: e.update(id="42"), "'id'"),
+        (lambda e: e.update(op="upsert"), "'op'"),
+        (lambda e: e.update(prev=7), "'prev'"),
+        (lambda e: e.update(by=None), "'by'"),
+        (lambda e: e.update(at=["x"]), "'at'"),
+        (lambda e: e["rec"].update(id="0b7c5a52-9e59-4f1c-9a4e-1f2d3c4b5a69"), "differs"),
+        (lambda e: e["rec"].update(text=3), "'text'"),
+        (lambda e: e.update(extra=json.loads("[" * 20 + "]" * 20)), "nested"),
+    ],
+)
+def test_event_problems(mutate, message: str) -> None:
+    event = put()
+    mutate(event)
+    assert message in (ev.event_problem(event) or "")
+
+
+def test_unknown_event_fields_are_allowed() -> None:
+    event = put()
+    event["signed_by"] = {"key": "abc"}
+    assert ev.event_problem(event) is None
+
+
+def test_header() -> None:
+    assert ev.parse_header(ev.header().strip(), "x") == (1, 0)
+    assert ev.parse_header(b'{"format":"retro-log","version":"1.7"}', "x") == (1, 7)
+    with pytest.raises(VersionError, match="newer retro"):
+        ev.parse_header(b'{"format":"retro-log","version":"2.0"}', "x")
+    for bad in (b"a,b,c", b"[]", b'{"format":"other"}', b'{"format":"retro-log"}', b"\xff\xfe"):
+        with pytest.raises(NotALogError):
+            ev.parse_header(bad, "x")
+
+
+def test_decode_line_messages() -> None:
+    assert "not valid JSON" in str(decode_line(b'{"id": '))
+    assert "UTF-8" in str(decode_line(b"\xff\xfe\x00"))
+    assert "nested too deeply" in str(decode_line(b"[" * 100_000))
+    assert "over the" in str(decode_line(b"x", size=2 * 1024 * 1024))
+    event = put()
+    assert decode_line(ev.encode(event)[:-1]) == event
+
+
+# --- the journal file ------------------------------------------------------------------
+
+
+def test_first_append_writes_header_and_event(log_path: Path) -> None:
+    event = put()
+    Journal(log_path).append([event])
+    lines = log_path.read_bytes().splitlines()
+    assert lines[0] == ev.header().strip()
+    assert json.loads(lines[1]) == event
+    batch = Journal(log_path).read()
+    assert batch.events == [event] and batch.lines == [2] and not batch.problems
+
+
+def test_append_after_torn_line_starts_on_a_fresh_line(log_path: Path) -> None:
+    journal = Journal(log_path)
+    journal.append([put("one")])
+    with open(log_path, "ab") as out:
+        out.write(b'{"at":"2026-11-27T')  # a writer died mid-line
+    reader = Journal(log_path)
+    assert reader.read().incomplete_tail
+    journal.append([put("two")])
+    batch = Journal(log_path).read()
+    assert [e["rec"]["text"] for e in batch.events] == ["one", "two"]
+    assert [str(p) for p in batch.problems] == ["line 3: the line is not valid JSON"]
+
+
+def test_complete_last_line_without_newline_is_read(log_path: Path) -> None:
+    Journal(log_path).append([put("one")])
+    log_path.write_bytes(log_path.read_bytes().rstrip(b"\n"))
+    assert [e["rec"]["text"] for e in Journal(log_path).read().events] == ["one"]
+    Journal(log_path).append([put("two")])
+    assert len(Journal(log_path).read().events) == 2
+
+
+def test_read_new_returns_only_the_grown_tail(log_path: Path) -> None:
+    writer, reader = Journal(log_path), Journal(log_path)
+    writer.append([put("one")])
+    assert len(reader.read().events) == 1
+    assert reader.read_new().events == []  # type: ignore[union-attr]
+    writer.append([put("two"), put("three")])
+    fresh = reader.read_new()
+    assert fresh is not None and [e["rec"]["text"] for e in fresh.events] == ["two", "three"]
+    # A line still being written is left for the next read.
+    with open(log_path, "ab") as out:
+        out.write(ev.encode(put("four"))[:20])
+    partial = reader.read_new()
+    assert partial is not None and partial.events == [] and partial.incomplete_tail
+
+
+def test_read_new_notices_replacement(log_path: Path) -> None:
+    writer, reader = Journal(log_path), Journal(log_path)
+    writer.append([put("one")])
+    reader.read()
+    writer.compact()
+    assert reader.read_new() is None
+
+
+def test_missing_empty_and_foreign_files(tmp_path: Path) -> None:
+    with pytest.raises(LogError, match="no log at"):
+        Journal(tmp_path / "missing.jsonl").read()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    with pytest.raises(NotALogError, match="empty"):
+        Journal(empty).read()
+    csv = tmp_path / "team.csv"
+    csv.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(NotALogError, match="not a retro log"):
+        Journal(csv).read()
+    with pytest.raises(NotALogError):
+        Journal(csv).append([put()])
+    assert csv.read_bytes() == b"a,b\n1,2\n"
+    with pytest.raises(LogError, match="directory"):
+        Journal(tmp_path).read()
+    with pytest.raises(LogError, match="does not exist"):
+        Journal(tmp_path / "nowhere" / "x.jsonl").append([put()])
+
+
+def test_empty_file_becomes_a_log_on_first_append(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    Journal(empty).append([put()])
+    assert len(Journal(empty).read().events) == 1
+
+
+def test_oversized_log_is_refused_before_reading(log_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    Journal(log_path).append([put()])
+    monkeypatch.setenv("RETRO_MAX_LOG_BYTES", "100")
+    with pytest.raises(TooLargeError, match="RETRO_MAX_LOG_BYTES"):
+        Journal(log_path).read()
+
+
+def test_oversized_line_is_skipped_without_holding_it(log_path: Path) -> None:
+    Journal(log_path).append([put("one")])
+    with open(log_path, "ab") as out:
+        out.write(b'{"x":"' + b"y" * (3 * 1024 * 1024) + b'"}\n')
+    Journal(log_path).append([put("two")])
+    batch = Journal(log_path).read()
+    assert [e["rec"]["text"] for e in batch.events] == ["one", "two"]
+    assert "over the 1,048,576-byte limit" in batch.problems[0].message
+
+
+def test_appending_an_oversized_entry_is_refused(log_path: Path) -> None:
+    event = put()
+    event["rec"]["huge"] = ["x" * 9000] * 200
+    with pytest.raises(TooLargeError):
+        Journal(log_path).append([event])
+    assert not log_path.exists()
+
+
+def test_scan_reports_tampering_and_conflicting_duplicates(log_path: Path) -> None:
+    event = put()
+    Journal(log_path).append([event])
+    forged = json.loads(json.dumps(event))
+    forged["rec"]["text"] = "forged"
+    with open(log_path, "ab") as out:
+        out.write(ev.encode(forged))
+    batch, extra = Journal(log_path).scan()
+    messages = [str(p) for p in extra]
+    assert any(m.startswith("line 3: the content does not match") for m in messages)
+    assert any("appears again with another content" in m for m in messages)
+
+
+def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
+    late, early = put("late", at=START + timedelta(hours=1)), put("early", at=START)
+    journal = Journal(log_path)
+    journal.append([late, early, late])
+    with open(log_path, "ab") as out:
+        out.write(b"garbage line\n")
+        out.write(b'{"torn":')
+    mode = 0o640
+    os.chmod(log_path, mode)
+    kept, dropped, rejected, side = journal.compact()
+    assert (kept, dropped, rejected) == (2, 1, 2)
+    assert side is not None and side.read_bytes() == b'garbage line\n{"torn":\n'
+    batch, extra = Journal(log_path).scan()
+    assert [e["rec"]["text"] for e in batch.events] == ["early", "late"]
+    assert not batch.problems and not extra
+    assert os.stat(log_path).st_mode & 0o777 == mode
+    before = log_path.read_bytes()
+    journal.compact()
+    assert log_path.read_bytes() == before  # compaction is idempotent
+
+
+def test_rev_time_is_utc() -> None:
+    event = put(at=datetime(2026, 1, 1, 0, 30, tzinfo=UTC))
+    assert ev.rev_time(event["rev"]) == datetime(2026, 1, 1, 0, 30, tzinfo=UTC)

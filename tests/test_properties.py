@@ -1,0 +1,96 @@
+"""Property tests of the journal: replay of appends, torn prefixes."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retro.errors import NotALogError
+from retro.store import Repository
+from retro.store.journal import Journal
+from tests.conftest import Clock
+
+# An operation: ("add", text) | ("edit", index, text) | ("remove", index)
+texts = st.text(min_size=1, max_size=30).filter(lambda t: t.strip() == t and t != "")
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), texts),
+        st.tuples(st.just("edit"), st.integers(0, 20), texts),
+        st.tuples(st.just("remove"), st.integers(0, 20)),
+    ),
+    max_size=25,
+)
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+
+
+def run(ops: list[tuple], path: Path) -> dict[str, str]:
+    """Apply ``ops`` through two alternating writers; return the expected id -> text."""
+    clock = Clock()
+    writers = [Repository(path, author=a, team="t", clock=clock) for a in ("Ana", "Bo")]
+    expected: dict[str, str] = {}
+    for number, op in enumerate(ops):
+        repo = writers[number % 2]
+        if repo.storage.loaded:
+            repo.refresh()
+        live = sorted(expected)
+        if op[0] == "add":
+            expected[repo.add("output", op[1])["id"]] = op[1]
+        elif live and op[0] == "edit":
+            rid = live[op[1] % len(live)]
+            repo.edit(rid, text=op[2])
+            expected[rid] = op[2]
+        elif live and op[0] == "remove":
+            rid = live[op[1] % len(live)]
+            repo.remove(rid)
+            del expected[rid]
+        if not repo.storage.loaded:
+            repo.load(missing_ok=True)
+    return expected
+
+
+@SETTINGS
+@given(ops=operations)
+def test_replay_of_appends_is_the_expected_state(ops: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.jsonl"
+        expected = run(ops, path)
+        if not path.exists():
+            assert not expected
+            return
+        state = Repository(path, author="Cy", team="t").load()
+        assert {r["id"]: r["text"] for r in state.all()} == expected
+        assert not state.problems
+
+
+@SETTINGS
+@given(ops=operations, cut=st.floats(0, 1))
+def test_every_prefix_of_a_log_loads(ops: list[tuple], cut: float) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.jsonl"
+        run([("add", "seed"), *ops], path)
+        data = path.read_bytes()
+        full = Journal(path).read().events
+        size = int(len(data) * cut)
+        path.write_bytes(data[:size])
+        if size == 0:
+            try:
+                Journal(path).read()
+            except NotALogError as err:
+                assert "empty" in str(err)
+            return
+        batch = Journal(path).read()
+        assert not batch.problems
+        assert batch.events == full[: len(batch.events)]
+        complete = data[:size].count(b"\n") - 1
+        assert len(batch.events) in (complete, complete + 1)  # +1: last line whole, no newline
+        # and the next writer carries on from there
+        Repository(path, author="Cy", team="t", clock=Clock(start=Clock().now + timedelta(days=1)))\
+            .add("output", "after the crash")
+        after = Journal(path).read()
+        assert after.events[-1]["rec"]["text"] == "after the crash"
+        assert after.events[:-1] == batch.events
