@@ -441,6 +441,36 @@ def init(ctx: click.Context, /, **given: str | None) -> None:
     click.echo(f"Wrote {settings.config_file}", err=True)
 
 
+@cli.command()
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context) -> None:
+    """Try retro on a temporary copy of the sample data: four teams over six sprints."""
+    import shutil
+    import tempfile
+
+    from retro.render import entries_table
+    from retro.resources import sample_logs
+    from retro.store.journal import Journal
+
+    logs = sample_logs()
+    if not logs:
+        raise RetroError("the sample data is missing from this installation")
+    folder = Path(tempfile.mkdtemp(prefix="retro-demo-"))
+    combined = Journal(folder / "all-teams.jsonl")
+    for log in logs:
+        shutil.copy(log, folder / log.name)
+        combined.append(Journal(folder / log.name).read().events)
+    repo = Repository(combined.path, author="demo", team="demo").load()
+    entries_table(repo.all(), total=len(repo.all()))
+    click.echo(
+        f"\nThe sample logs were copied to {folder}; try:\n"
+        f"  retro --log {combined.path} log --kind outcome\n"
+        f"  retro --log {folder / 'payments.jsonl'} show --history <id>",
+        err=True,
+    )
+
+
 def main() -> None:
     """The console entry point."""
     cli(prog_name="retro")

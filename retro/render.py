@@ -68,22 +68,27 @@ def entries_table(records: Sequence[Record], *, total: int, width: int | None = 
 
     console = Console(width=width, highlight=False)
     table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
+    teams = len({rec["team"] for rec in records}) > 1
     table.add_column("id", no_wrap=True, style="dim")
     table.add_column("kind", no_wrap=True)
     table.add_column("when", no_wrap=True)
-    table.add_column("team", overflow="ellipsis", max_width=16)
-    table.add_column("author", overflow="ellipsis", max_width=16)
+    if teams:
+        table.add_column("team", no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column("author", no_wrap=True, overflow="ellipsis", max_width=14)
     table.add_column("text", overflow="fold", ratio=1)
     for rec in records:
         kind = rec["kind"]
-        table.add_row(
+        cells = [
             Text(short_id(rec["id"])),
             Text(kind, style=KIND_STYLES.get(kind, "")),
             Text(day_of(rec.get("created_at"))),
             Text(clean(rec["team"])),
             Text(clean(rec["author"])),
             Text(clean(title(rec, 500))),
-        )
+        ]
+        if not teams:
+            del cells[3]
+        table.add_row(*cells)
     console.print(table)
     if total > len(records):
         console.print(

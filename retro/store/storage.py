@@ -129,7 +129,7 @@ class JournalStorage(Storage):
             if rec["id"] != rid:
                 raise ValidationError("a record's id cannot be changed")
             events.append(self.writer.event(PUT, rid, rec, head["rev"] if head else None))
-        for rid in self.records.keys() - wanted.keys():
+        for rid in sorted(self.records.keys() - wanted.keys()):
             events.append(self.writer.event(DEL, rid, None, self.heads[rid]["rev"]))
         if events:
             self.journal.append(events)
