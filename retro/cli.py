@@ -15,7 +15,7 @@ import click
 from retro import __version__, dates
 from retro.config import CONFIG_KEYS, Settings, write_config
 from retro.errors import EXIT_DAMAGED, RetroError, ValidationError
-from retro.model import ENTRY_KINDS, IDS, coerce, field_type
+from retro.model import ENTRY_KINDS, IDS, Record, coerce, field_type
 from retro.sanitize import clean
 from retro.store import Repository
 
@@ -266,8 +266,7 @@ def log_command(
     until: datetime | None, search: str | None, retro_ref: str | None, fmt: str, limit: int | None,
 ) -> None:  # fmt: skip
     """List the current entries, oldest first."""
-    from retro.model import full_view
-    from retro.render import entries_table, safe_json
+    from retro.render import entries_table
 
     repo = _app(ctx).repo().load()
     retro_id = repo.resolve(retro_ref, kinds=("retro",)) if retro_ref else None
@@ -281,13 +280,28 @@ def log_command(
         records = records[-limit:]
     if fmt == "table":
         entries_table(records, total=total)
-    elif fmt == "json":
-        click.echo(safe_json([full_view(rec) for rec in records], indent=None))
     else:
-        out = sys.stdout
-        for rec in records:
-            out.write(safe_json(full_view(rec)) + "\n")
+        write_json(records, lines=fmt == "jsonl")
     ctx.exit(_report_damage(repo))
+
+
+def write_json(records: Sequence[Record], *, lines: bool, chunk: int = 1000) -> None:
+    """Stream records to stdout as one JSON array (or JSON Lines), a chunk at a time."""
+    from retro.model import full_view
+    from retro.render import safe_json
+
+    out = sys.stdout
+    if not lines:
+        out.write("[")
+    for start in range(0, len(records), chunk):
+        views = [full_view(rec) for rec in records[start : start + chunk]]
+        if lines:
+            out.write("".join(safe_json(view) + "\n" for view in views))
+        else:
+            out.write((", " if start else "") + safe_json(views)[1:-1])
+    if not lines:
+        out.write("]\n")
+    out.flush()
 
 
 @cli.command()

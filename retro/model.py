@@ -141,76 +141,103 @@ def _is_score(value: Any) -> bool:
 
 def _is_risk(value: Any) -> bool:
     return (
-        isinstance(value, dict)
+        type(value) is dict
         and len(value) == 2
         and _is_score(value.get("likelihood"))
         and _is_score(value.get("impact"))
     )
 
 
+_match_uuid = _UUID.match
+
+
+def _is_ref(value: Any) -> bool:
+    return type(value) is str and _match_uuid(value) is not None
+
+
 def _is_ids(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) <= MAX_LIST_ITEMS
-        and all(isinstance(v, str) and _UUID.match(v) for v in value)
-    )
+    if type(value) is not list or len(value) > MAX_LIST_ITEMS:
+        return False
+    try:
+        return all(map(_match_uuid, value))
+    except TypeError:  # an item that is not a string
+        return False
 
 
 def _is_names(value: Any) -> bool:
     return (
-        isinstance(value, list)
+        type(value) is list
         and len(value) <= MAX_LIST_ITEMS
-        and all(isinstance(v, str) and len(v) <= MAX_SHORT_CHARS for v in value)
+        and all(type(v) is str and len(v) <= MAX_SHORT_CHARS for v in value)
     )
 
 
+def _is_text(value: Any) -> bool:
+    return type(value) is str and len(value) <= MAX_TEXT_CHARS
+
+
+def _is_short(value: Any) -> bool:
+    return type(value) is str and len(value) <= MAX_SHORT_CHARS
+
+
+def _is_scalar(value: Any) -> bool:
+    return _is_short(value) or type(value) in (int, float)
+
+
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    TEXT: (lambda v: isinstance(v, str) and len(v) <= MAX_TEXT_CHARS,
-           f"text of at most {MAX_TEXT_CHARS:,} characters"),
-    SHORT: (lambda v: isinstance(v, str) and len(v) <= MAX_SHORT_CHARS,
-            f"text of at most {MAX_SHORT_CHARS} characters"),
-    SCALAR: (lambda v: (isinstance(v, str) and len(v) <= MAX_SHORT_CHARS)
-             or (type(v) in (int, float)), "a number or a short text"),
+    TEXT: (_is_text, f"text of at most {MAX_TEXT_CHARS:,} characters"),
+    SHORT: (_is_short, f"text of at most {MAX_SHORT_CHARS} characters"),
+    SCALAR: (_is_scalar, "a number or a short text"),
     DATETIME: (_is_datetime, "a date and time with its UTC offset"),
     DATE: (_is_date, "a date (YYYY-MM-DD)"),
     SCORE: (_is_score, "a whole number from 1 to 5"),
     RISK: (_is_risk, "likelihood and impact, each from 1 to 5"),
     IDS: (_is_ids, f"a list of at most {MAX_LIST_ITEMS} record ids"),
     NAMES: (_is_names, f"a list of at most {MAX_LIST_ITEMS} names"),
-    REF: (lambda v: isinstance(v, str) and _UUID.match(v) is not None, "a record id (UUID)"),
-}  # fmt: skip
+    REF: (_is_ref, "a record id (UUID)"),
+}
 
 _REQUIRED = ("id", "kind", "team", "author", "text", "created_at", "updated_at")
+_REQUIRED_SET = frozenset(_REQUIRED)
+
+# For each kind, each declared field: (check, what it must be, allowed values, required).
+_Spec = tuple[Callable[[Any], bool], str, tuple[str, ...] | None, bool]
+_SPECS: dict[str, dict[str, _Spec]] = {
+    kind: {
+        name: (*_CHECKS[ftype], CHOICES.get((kind, name)), name in _REQUIRED_SET)
+        for name, ftype in {**COMMON_FIELDS, **KIND_FIELDS[kind]}.items()
+    }
+    for kind in ALL_KINDS
+}
 
 
 def record_problem(rec: Any) -> str | None:
     """Say what is wrong with ``rec`` as a record, or None when it is valid."""
-    if not isinstance(rec, dict):
+    if type(rec) is not dict:
         return "the record is not a JSON object"
     if len(rec) > MAX_FIELDS:
         return f"the record has {len(rec)} fields (at most {MAX_FIELDS})"
-    for name in _REQUIRED:
-        if name not in rec:
-            return f"the record has no {name!r}"
+    if not rec.keys() >= _REQUIRED_SET:
+        missing = next(name for name in _REQUIRED if name not in rec)
+        return f"the record has no {missing!r}"
     kind = rec["kind"]
-    if kind not in ALL_KINDS:
+    specs = _SPECS.get(kind) if type(kind) is str else None
+    if specs is None:
         return f"unknown kind {str(kind)[:40]!r}"
-    declared = KIND_FIELDS[kind]
     for name, value in rec.items():
-        ftype = COMMON_FIELDS.get(name) or declared.get(name)
-        if ftype is None:
+        spec = specs.get(name)
+        if spec is None:
             if len(name) > MAX_KEY_CHARS:
                 return f"a field name is over {MAX_KEY_CHARS} characters"
             if not value_ok(value):
                 return f"field {name!r} is too large or nested too deeply"
             continue
-        if value is None and name not in _REQUIRED:
+        check, expected, choices, required = spec
+        if value is None and not required:
             continue
-        check, expected = _CHECKS[ftype]
         if not check(value):
             return f"field {name!r} must be {expected}"
-        choices = CHOICES.get((kind, name))
-        if choices and value not in choices:
+        if choices is not None and value not in choices:
             return f"field {name!r} must be one of {', '.join(choices)}"
     return None
 
@@ -318,10 +345,14 @@ def new_record(
     return validate(rec)
 
 
+_BLANK: dict[str, Record] = {
+    kind: dict.fromkeys([*COMMON_FIELDS, *KIND_FIELDS[kind]]) for kind in ALL_KINDS
+}
+
+
 def full_view(rec: Record) -> Record:
-    """``rec`` with every field of its kind present (None where unset), for exports."""
-    view: Record = dict.fromkeys(COMMON_FIELDS)
-    view.update(dict.fromkeys(KIND_FIELDS.get(rec.get("kind", ""), {})))
+    """A copy of ``rec`` with every field of its kind present (None where unset), for exports."""
+    view = _BLANK[rec["kind"]].copy()
     view.update(rec)
     return view
 

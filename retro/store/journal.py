@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,22 +143,16 @@ class Journal:
         self._offset = 0
         self._inode: int | None = None
         self._line = 1
+        self._open_line = False  # the last line consumed had no newline
 
     # --- writing --------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _locked(self, create: bool) -> Iterator[int]:
         """Open the log and hold its lock, retrying if compaction replaced the file meanwhile."""
-        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC | (os.O_CREAT if create else 0)
+        flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
         while True:
-            try:
-                fd = os.open(self.path, flags, 0o644)
-            except FileNotFoundError as err:
-                raise LogError(self._missing_message(create)) from err
-            except IsADirectoryError as err:
-                raise LogError(f"{self.path} is a directory, not a log") from err
-            except OSError as err:
-                raise LogError(f"cannot open {self.path}: {err.strerror}") from err
+            fd = self._open(flags, create)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
@@ -169,6 +164,23 @@ class Journal:
                     return
             finally:
                 os.close(fd)
+
+    def _open(self, flags: int, create: bool) -> int:
+        """Open the log file; refuse anything that is not a regular file, without blocking."""
+        try:
+            fd = os.open(self.path, flags | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+        except FileNotFoundError as err:
+            raise LogError(self._missing_message(create)) from err
+        except IsADirectoryError as err:
+            raise LogError(f"{self.path} is a directory, not a log") from err
+        except OSError as err:
+            raise LogError(f"cannot open {self.path}: {err.strerror}") from err
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise LogError(f"{self.path} is {what}, not a log")
+        return fd
 
     def _missing_message(self, create: bool) -> str:
         if create:
@@ -202,35 +214,31 @@ class Journal:
         with self._locked(create=True) as fd:
             size = os.fstat(fd).st_size
             lead = self._lead(fd, size)
-            _write_all(fd, lead + data)
-            os.fsync(fd)
+            try:
+                _write_all(fd, lead + data)
+                os.fsync(fd)
+            except OSError as err:
+                raise LogError(f"cannot write {self.path}: {err.strerror}") from err
             if lead.startswith(b"{"):  # the file was (re)started
                 _fsync_dir(self.path)
 
     # --- reading --------------------------------------------------------------------
 
     def _open_for_read(self) -> tuple[BinaryIO, os.stat_result]:
-        try:
-            stream = open(self.path, "rb")  # noqa: SIM115 - closed by the callers
-        except FileNotFoundError as err:
-            raise LogError(self._missing_message(create=False)) from err
-        except IsADirectoryError as err:
-            raise LogError(f"{self.path} is a directory, not a log") from err
-        except OSError as err:
-            raise LogError(f"cannot read {self.path}: {err.strerror}") from err
-        stat = os.fstat(stream.fileno())
+        stream = os.fdopen(self._open(os.O_RDONLY, create=False), "rb")
+        info = os.fstat(stream.fileno())
         limit = max_log_bytes()
-        if stat.st_size > limit:
+        if info.st_size > limit:
             stream.close()
             raise TooLargeError(
-                f"{self.path} is {stat.st_size:,} bytes, over the {limit:,}-byte limit "
+                f"{self.path} is {info.st_size:,} bytes, over the {limit:,}-byte limit "
                 "(set RETRO_MAX_LOG_BYTES to allow more)"
             )
-        return stream, stat
+        return stream, info
 
     def read(self) -> Batch:
         """Read the whole log. Raises :class:`LogError` when it is missing or not a log."""
-        stream, stat = self._open_for_read()
+        stream, info = self._open_for_read()
         with stream:
             first = stream.readline(_HEADER_PEEK)
             if not first:
@@ -242,20 +250,19 @@ class Journal:
                 self._inode = None  # its creation was cut short: nothing recorded yet
                 return Batch(incomplete_tail=True)
             self.version = parse_header(first.rstrip(b"\n"), str(self.path))
-            self._inode, self._offset, self._line = stat.st_ino, len(first), 1
-            if not first.endswith(b"\n"):
-                return Batch()
+            self._inode, self._offset, self._line = info.st_ino, len(first), 1
+            self._open_line = not first.endswith(b"\n")
             return self._read_from(stream)
 
     def read_new(self) -> Batch | None:
         """Read only what was appended since the last read; None when the file was replaced."""
         try:
-            stat = os.stat(self.path)
+            info = os.stat(self.path)
         except FileNotFoundError:
             return None
-        if stat.st_ino != self._inode or stat.st_size < self._offset:
+        if info.st_ino != self._inode or info.st_size < self._offset:
             return None
-        if stat.st_size == self._offset:
+        if info.st_size == self._offset:
             return Batch()
         stream, _ = self._open_for_read()
         with stream:
@@ -268,6 +275,11 @@ class Journal:
         events, lines, problems = batch.events, batch.lines, batch.problems
         line, offset = self._line, self._offset
         for raw, size, terminated in read_lines(stream):
+            if self._open_line:  # the last line read had no newline: this one ends it
+                self._open_line = False
+                if not raw and terminated:
+                    offset += 1
+                    continue
             if not raw.strip():
                 line, offset = line + 1, offset + size + terminated
                 continue
@@ -282,6 +294,7 @@ class Journal:
                 events.append(decoded)
                 lines.append(line)
             offset += size + terminated
+            self._open_line = not terminated
         self._line, self._offset = line, offset
         return batch
 

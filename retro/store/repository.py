@@ -193,15 +193,16 @@ class Repository:
                     ("search", search),
                 )
             )
+        found: list[Record]
         if conditions:
             condition = conditions[0]
             for more in conditions[1:]:
                 condition = condition & more
             found = self.table.search(condition)
-        else:
-            found = self.table.all()
+        else:  # everything: plain copies, without TinyDB's per-document wrappers
+            found = [dict(rec) for rec in self.storage.records.values()]
         found.sort(key=when)  # stable: ties keep the order of the log
-        return found  # type: ignore[return-value]
+        return found
 
     def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
         """The current record that ``ref`` names (see :meth:`resolve`)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,10 +61,22 @@ class JournalStorage(Storage):
     # --- replay ----------------------------------------------------------------------
 
     def load(self) -> None:
-        """Replay the whole journal."""
+        """Replay the whole journal.
+
+        The cyclic garbage collector is paused meanwhile (a log makes many
+        objects and no cycles) and what was loaded is then frozen out of its
+        reach, so that a large log is not rescanned for as long as it is open.
+        """
         self.heads, self.records, self.problems = {}, {}, []
-        if not (self.missing_ok and not self.journal.path.exists()):
-            self._apply(self.journal.read())
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if not (self.missing_ok and not self.journal.path.exists()):
+                self._apply(self.journal.read())
+        finally:
+            if collecting:
+                gc.freeze()
+                gc.enable()
         self.loaded = True
 
     def refresh(self) -> set[str]:
