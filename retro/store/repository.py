@@ -198,7 +198,7 @@ class Repository:
             condition = conditions[0]
             for more in conditions[1:]:
                 condition = condition & more
-            found = self.table.search(condition)
+            found = list(self.table.search(condition))
         else:  # everything: plain copies, without TinyDB's per-document wrappers
             found = [dict(rec) for rec in self.storage.records.values()]
         found.sort(key=when)  # stable: ties keep the order of the log
