@@ -67,6 +67,9 @@ def entries_table(records: Sequence[Record], *, total: int, width: int | None = 
     from rich.text import Text
 
     console = Console(width=width, highlight=False)
+    if not records:
+        console.print(Text("No entries match.", style="dim"))
+        return
     table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
     teams = len({rec["team"] for rec in records}) > 1
     table.add_column("id", no_wrap=True, style="dim")
