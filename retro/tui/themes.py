@@ -1,0 +1,372 @@
+"""The app's themes: TOML files turned into Textual themes, built-in and the user's own.
+
+A theme file holds the fields of :class:`textual.theme.Theme` (``name``, ``dark``,
+``primary`` ... ``boost``) and a ``[variables]`` table. The variables are the app's own
+colours (one per kind, ``late`` and ``orphan``; see :data:`APP_VARIABLES`) and, optionally,
+overrides of Textual's own variables such as ``block-cursor-background``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Collection, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from textual.color import Color, ColorParseError
+from textual.css.constants import VALID_STYLE_FLAGS
+from textual.design import ColorSystem
+from textual.theme import Theme
+
+from retro.sanitize import clean
+
+DEFAULT_THEME = "retro-dark"
+MAX_THEME_BYTES = 64 * 1024
+MAX_USER_THEMES = 100
+
+APP_VARIABLES: dict[str, str] = {
+    "kind-decision": "#c3a1f5",
+    "kind-output": "#86a8e0",
+    "kind-outcome": "#6fd6a3",
+    "kind-risk": "#f2a065",
+    "kind-lesson": "#e8d178",
+    "kind-dependency": "#62c6d9",
+    "kind-action": "#f294b8",
+    "kind-retro": "#c0c4cc",
+    "late": "#ff7b72",
+    "orphan": "#d9a3ff",
+}
+"""The app's own variables and their fallback colours (those of ``retro-dark``)."""
+
+APP_VARIABLES_LIGHT: dict[str, str] = {
+    "kind-decision": "#6d3fc0",
+    "kind-output": "#3d5f8a",
+    "kind-outcome": "#137a4a",
+    "kind-risk": "#c2410c",
+    "kind-lesson": "#786800",
+    "kind-dependency": "#0b6f86",
+    "kind-action": "#b0246a",
+    "kind-retro": "#4b5563",
+    "late": "#c0262d",
+    "orphan": "#8a4fa8",
+}
+"""Fallbacks for light themes (those of ``retro-light``)."""
+
+_COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "success",
+    "warning",
+    "error",
+    "boost",
+)
+_RATIO_FIELDS = ("luminosity_spread", "text_alpha")
+_KEYS = ("name", "dark", *_COLOUR_FIELDS, *_RATIO_FIELDS, "variables")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+_PERCENT = re.compile(r"(\d{1,3}(\.\d+)?)%")
+
+
+class ThemeError(Exception):
+    """A theme file cannot be used; the message names the file and what is wrong."""
+
+
+def builtin_theme_dir() -> Path:
+    """The folder of the themes shipped with retro."""
+    from retro.resources import resource_dir
+
+    return resource_dir("themes")
+
+
+def user_theme_dir() -> Path:
+    """The folder of the user's own themes: ``themes/`` beside the config file."""
+    from retro.config import config_dir
+
+    return config_dir() / "themes"
+
+
+def app_variable_defaults(dark: bool = True) -> dict[str, str]:
+    """The app's variables with fallback colours suited to a dark or a light theme."""
+    return dict(APP_VARIABLES if dark else APP_VARIABLES_LIGHT)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two colours (alpha is ignored), from 1 to 21."""
+
+    def luminance(text: str) -> float:
+        colour = Color.parse(text)
+        channels = [
+            value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+            for value in (colour.r / 255, colour.g / 255, colour.b / 255)
+        ]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@cache
+def _textual_variables() -> frozenset[str]:
+    """The names of the variables Textual derives from a theme (which a file may override)."""
+    return frozenset(ColorSystem("#000000").generate())
+
+
+def _show(value: object, *, quote: bool = True) -> str:
+    """A short, printable rendering of a value from a file."""
+    text = repr(value) if quote else str(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return clean(text)
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    """A "did you mean" hint for a misspelt name, or nothing."""
+    if len(key) > 60:
+        return ""
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _colour_problem(value: str, *, textual: bool) -> str | None:
+    """Why ``value`` is not a colour, or None when it is one.
+
+    Textual's own variables may also be ``auto`` and carry an opacity (``#fff 50%``).
+    """
+    parts = value.split() if textual else [value]
+    if not 1 <= len(parts) <= 2:
+        return "is not a colour"
+    if len(parts) == 2:
+        percent = _PERCENT.fullmatch(parts[1])
+        if percent is None or float(percent.group(1)) > 100:
+            return "is not a colour followed by an opacity such as 50%"
+    if textual and parts[0] == "auto":
+        return None
+    try:
+        Color.parse(parts[0])
+    except (ColorParseError, ValueError) as err:
+        suggestion = getattr(err, "suggested_color", None)
+        hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+        return f"is not a colour{hint}"
+    return None
+
+
+def _check_variables(where: str, table: object, dark: bool) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ThemeError(f"{where}: 'variables' must be a table, not {_show(table)}")
+    known = [*APP_VARIABLES, *sorted(_textual_variables())]
+    variables = app_variable_defaults(dark)
+    for key, value in table.items():
+        label = f"{where}: variables.{_show(key, quote=False)}"
+        app_variable = key in APP_VARIABLES
+        if not app_variable and key not in _textual_variables():
+            raise ThemeError(f"{label}: unknown variable{_suggest(key, known)}")
+        if not isinstance(value, str):
+            raise ThemeError(f"{label} must be a string, not {_show(value)}")
+        if key.endswith("-style"):
+            flags = value.split()
+            if not flags or any(flag not in VALID_STYLE_FLAGS for flag in flags):
+                allowed = ", ".join(sorted(VALID_STYLE_FLAGS))
+                raise ThemeError(f"{label}: {_show(value)} is not a text style ({allowed})")
+        else:
+            problem = _colour_problem(value, textual=not app_variable)
+            if problem:
+                raise ThemeError(f"{label}: {_show(value)} {problem}")
+        variables[key] = value
+    return variables
+
+
+def parse_theme(data: Mapping[str, Any], where: str) -> Theme:
+    """Build a theme from a parsed file; ``where`` names the file in error messages."""
+    for key in data:
+        if key not in _KEYS:
+            raise ThemeError(f"{where}: unknown key {_show(key)}{_suggest(key, _KEYS)}")
+    name = data.get("name")
+    if not isinstance(name, str):
+        raise ThemeError(f"{where}: 'name' is required and must be a string")
+    if not _NAME.fullmatch(name):
+        raise ThemeError(
+            f"{where}: the name {_show(name)} must be 1 to 40 lowercase letters, digits "
+            "or hyphens, starting with a letter or digit"
+        )
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ThemeError(f"{where}: 'dark' must be true or false, not {_show(dark)}")
+    if "primary" not in data:
+        raise ThemeError(f"{where}: 'primary' is required")
+    colours: dict[str, str] = {}
+    for key in _COLOUR_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, str):
+            raise ThemeError(f"{where}: {key!r} must be a colour string, not {_show(value)}")
+        problem = _colour_problem(value, textual=False)
+        if problem:
+            raise ThemeError(f"{where}: {key} = {_show(value)} {problem}")
+        colours[key] = value
+    ratios: dict[str, float] = {}
+    for key in _RATIO_FIELDS:
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ThemeError(f"{where}: {key!r} must be a number from 0 to 1, not {_show(value)}")
+        ratios[key] = float(value)
+    variables = _check_variables(where, data.get("variables", {}), dark)
+    return Theme(
+        name=name,
+        primary=colours["primary"],
+        secondary=colours.get("secondary"),
+        accent=colours.get("accent"),
+        foreground=colours.get("foreground"),
+        background=colours.get("background"),
+        surface=colours.get("surface"),
+        panel=colours.get("panel"),
+        success=colours.get("success"),
+        warning=colours.get("warning"),
+        error=colours.get("error"),
+        boost=colours.get("boost"),
+        dark=dark,
+        luminosity_spread=ratios.get("luminosity_spread", 0.15),
+        text_alpha=ratios.get("text_alpha", 0.95),
+        variables=variables,
+    )
+
+
+def _read_limited(path: Path) -> bytes:
+    """The bytes of a regular file no bigger than the limit (never blocks on a FIFO)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise ThemeError(f"{clean(str(path))}: cannot be read: {err.strerror}") from err
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ThemeError(f"{clean(str(path))}: is not a regular file")
+        if info.st_size > MAX_THEME_BYTES:
+            raise ThemeError(
+                f"{clean(str(path))}: is {info.st_size} bytes; "
+                f"a theme file may be at most {MAX_THEME_BYTES // 1024} KiB"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_THEME_BYTES and (chunk := os.read(fd, MAX_THEME_BYTES + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        content = b"".join(chunks)
+    except OSError as err:
+        raise ThemeError(f"{clean(str(path))}: cannot be read: {err.strerror}") from err
+    finally:
+        os.close(fd)
+    if len(content) > MAX_THEME_BYTES:
+        raise ThemeError(
+            f"{clean(str(path))}: a theme file may be at most {MAX_THEME_BYTES // 1024} KiB"
+        )
+    return content
+
+
+def load_theme_file(path: Path) -> Theme:
+    """Read and check one theme file; missing app variables get their fallback colours.
+
+    Raises:
+        ThemeError: the file cannot be read, is too big, is not TOML or is not a valid theme.
+    """
+    where = clean(str(path))
+    content = _read_limited(path)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ThemeError(f"{where}: is not UTF-8 text (byte {err.start})") from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ThemeError(f"{where}: is not valid TOML: {clean(str(err))}") from err
+    return parse_theme(data, where)
+
+
+def _theme_files(folder: Path) -> tuple[list[Path], list[str]]:
+    """The ``*.toml`` files of a folder, sorted, and messages about what could not be listed."""
+    try:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(folder)
+            if entry.name.endswith(".toml") and not entry.name.startswith(".")
+        )
+    except FileNotFoundError:
+        return [], []
+    except OSError as err:
+        return [], [f"{clean(str(folder))}: cannot list the themes: {err.strerror}"]
+    return [folder / name for name in names], []
+
+
+def load_themes(
+    user_dir: Path | None = None, *, builtin_dir: Path | None = None
+) -> tuple[dict[str, Theme], list[str]]:
+    """The built-in themes, then the user's (which may add themes or replace one by name).
+
+    ``user_dir`` defaults to :func:`user_theme_dir`. Files that cannot be used are skipped
+    and described in the returned messages; nothing is raised.
+    """
+    themes: dict[str, Theme] = {}
+    messages: list[str] = []
+    builtin_files, problems = _theme_files(builtin_dir or builtin_theme_dir())
+    messages += problems
+    for path in builtin_files:
+        try:
+            theme = load_theme_file(path)
+        except ThemeError as err:
+            messages.append(f"skipped a built-in theme: {err}")
+            continue
+        themes[theme.name] = theme
+    user_files, problems = _theme_files(user_dir or user_theme_dir())
+    messages += problems
+    if len(user_files) > MAX_USER_THEMES:
+        messages.append(
+            f"{clean(str(user_files[0].parent))}: only the first {MAX_USER_THEMES} "
+            f"of {len(user_files)} theme files were read"
+        )
+        user_files = user_files[:MAX_USER_THEMES]
+    origin: dict[str, Path] = {}
+    for path in user_files:
+        try:
+            theme = load_theme_file(path)
+        except ThemeError as err:
+            messages.append(f"skipped a theme: {err}")
+            continue
+        if theme.name in origin:
+            messages.append(
+                f"skipped a theme: {clean(str(path))}: the name {theme.name!r} is already "
+                f"used by {clean(origin[theme.name].name)}"
+            )
+            continue
+        origin[theme.name] = path
+        themes[theme.name] = theme
+    return themes, messages
+
+
+def theme_names(user_dir: Path | None = None, *, builtin_dir: Path | None = None) -> list[str]:
+    """The names of the themes :func:`load_themes` finds, sorted."""
+    themes, _ = load_themes(user_dir, builtin_dir=builtin_dir)
+    return sorted(themes)
+
+
+def pick_theme(requested: str | None, available: Collection[str]) -> tuple[str, str | None]:
+    """The theme to use for ``requested`` and, when it is unknown, a message saying so."""
+    if not requested:
+        return DEFAULT_THEME, None
+    if requested in available:
+        return requested, None
+    hint = _suggest(requested, available)
+    return DEFAULT_THEME, (
+        f"unknown theme {_show(requested)}{hint}; using {DEFAULT_THEME} (see `retro themes`)"
+    )
