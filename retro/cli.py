@@ -201,16 +201,37 @@ def handle_errors(func: F) -> F:
 @click.option("--log", "log", metavar="PATH", help="The log file [env RETRO_LOG; config 'log'].")
 @click.option("--team", metavar="NAME", help="Your team [env RETRO_TEAM; config 'team'].")
 @click.option("--author", metavar="NAME", help="Who records [env RETRO_AUTHOR; config; git].")
+@click.option("--theme", metavar="NAME", help="The app's theme [env RETRO_THEME; config].")
 @click.version_option(__version__, prog_name="retro")
 @click.pass_context
-def cli(ctx: click.Context, log: str | None, team: str | None, author: str | None) -> None:
+@handle_errors
+def cli(
+    ctx: click.Context, log: str | None, team: str | None, author: str | None, theme: str | None
+) -> None:
     """Outcome-centred retrospectives: outputs, outcomes, risks, lessons and decisions.
 
-    Every entry goes to a local JSON Lines log that can be merged across teams.
+    Without a command, opens the app on your log. Every entry goes to a local
+    JSON Lines log that can be merged across teams.
     """
-    ctx.obj = AppContext(Settings(log_option=log, team_option=team, author_option=author))
+    ctx.obj = AppContext(
+        Settings(log_option=log, team_option=team, author_option=author, theme_option=theme)
+    )
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        open_app(ctx, start="home")
+
+
+def open_app(ctx: click.Context, *, start: str, sprint: str = "current") -> None:
+    """Run the Textual app (imported only now: the other commands never load it)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.UsageError("the app needs a terminal; use the commands for scripts")
+    settings = _app(ctx).settings
+    _ = settings.cadence  # a broken config fails here, before the screen is taken over
+    from retro.tui.app import RetroApp
+
+    app = RetroApp(settings, start=start, sprint=sprint)
+    app.run()
+    if app.return_code:
+        ctx.exit(app.return_code)
 
 
 @cli.command()
@@ -230,8 +251,12 @@ def checkin(
     """Record one entry (an outcome unless --kind says otherwise).
 
     Prints the new entry's id alone on stdout; a confirmation goes to stderr.
+    Without TEXT, in a terminal, opens the quick check-in form.
     """
     app = _app(ctx)
+    if text is None and sys.stdin.isatty() and sys.stdout.isatty():
+        open_app(ctx, start="checkin")
+        return
     if text is None or not text.strip():
         raise click.UsageError("say what to record, e.g. retro checkin \"Refunds now take 1 day\"")
     fields = collect_fields(app, kind, options)
@@ -456,9 +481,26 @@ def init(ctx: click.Context, /, **given: str | None) -> None:
 
 
 @cli.command()
+@click.option("--team", "run_team", metavar="NAME", help="The team whose retro to run.")
+@click.option("--sprint", default="current", show_default=True, metavar="current|last|N",
+              help="Which sprint's retro: the current one, the last one, or sprint N.")  # fmt: skip
 @click.pass_context
 @handle_errors
-def demo(ctx: click.Context) -> None:
+def run(ctx: click.Context, run_team: str | None, sprint: str) -> None:
+    """Start or resume the team's retro for a sprint, at the step where it was left."""
+    if sprint not in ("current", "last") and not sprint.isdigit():
+        raise click.BadParameter("use current, last or a sprint number", param_hint="--sprint")
+    if run_team:
+        _app(ctx).settings.team_option = run_team
+    open_app(ctx, start="run", sprint=sprint)
+
+
+@cli.command()
+@click.option("--print", "print_only", is_flag=True,
+              help="Print the sample entries instead of opening the app.")  # fmt: skip
+@click.pass_context
+@handle_errors
+def demo(ctx: click.Context, print_only: bool) -> None:
     """Try retro on a temporary copy of the sample data: four teams over six sprints."""
     import shutil
     import tempfile
@@ -475,14 +517,35 @@ def demo(ctx: click.Context) -> None:
     for log in logs:
         shutil.copy(log, folder / log.name)
         combined.append(Journal(folder / log.name).read().events)
-    repo = Repository(combined.path, author="demo", team="demo").load()
-    entries_table(repo.all(), total=len(repo.all()))
-    click.echo(
-        f"\nThe sample logs were copied to {folder}; try:\n"
-        f"  retro --log {combined.path} log --kind outcome\n"
-        f"  retro --log {folder / 'payments.jsonl'} show --history <id>",
-        err=True,
-    )
+    config = folder / "config.toml"
+    theme = _app(ctx).settings.theme
+    write_config(config, {"team": "payments", "author": "You", "log": str(combined.path),
+                          "sprint_start": "2026-08-31", "sprint_length": "14d",
+                          "theme": theme})  # fmt: skip
+    click.echo(f"The sample logs were copied to {folder}", err=True)
+    if print_only:
+        repo = Repository(combined.path, author="You", team="payments").load()
+        records = repo.all()
+        entries_table(records[-50:], total=len(records))
+        return
+    ctx.obj = AppContext(Settings(config_file=config, theme_option=theme))
+    open_app(ctx, start="home")
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def themes(ctx: click.Context) -> None:
+    """List the themes: built in, and your own from the config folder's themes/."""
+    from retro.tui.themes import DEFAULT_THEME, load_themes, user_theme_dir
+
+    found, problems = load_themes()
+    current = _app(ctx).settings.theme or DEFAULT_THEME
+    for name in sorted(found):
+        click.echo(f"{'*' if name == current else ' '} {name}")
+    click.echo(f"Your own themes go in {user_theme_dir()} (*.toml)", err=True)
+    for problem in problems:
+        warn(problem)
 
 
 def main() -> None:

@@ -22,6 +22,11 @@ ALL_KINDS = (*ENTRY_KINDS, SESSION_KIND)
 FOCUSES = ("speed", "quality", "cost", "stability", "learning", "other")
 ACTION_STATUSES = ("open", "done", "dropped", "carried")
 RETRO_STATUSES = ("open", "closed")
+MOVED = ("yes", "no", "unclear")  # did an action's expected outcome move?
+STEPS = (
+    "frame", "follow-ups", "outputs", "outcomes", "risks", "lessons", "dependencies",
+    "actions", "summary",
+)  # fmt: skip
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_TEXT_CHARS = 10_000
@@ -64,7 +69,14 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
     "risk": {"before": RISK, "after": RISK, "evidence": TEXT},
     "lesson": {"learned_at": DATETIME, "applies_to": IDS},
     "dependency": {"on": SHORT, "discovered_at": DATETIME, "needed_at": DATETIME},
-    "action": {"owner": SHORT, "due": DATE, "expected_outcome": TEXT, "status": SHORT},
+    "action": {
+        "owner": SHORT,
+        "due": DATE,
+        "expected_outcome": TEXT,
+        "status": SHORT,
+        "moved": SHORT,
+        "moved_evidence": TEXT,
+    },
     "retro": {
         "period_start": DATE,
         "period_end": DATE,
@@ -79,6 +91,7 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
 
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("action", "status"): ACTION_STATUSES,
+    ("action", "moved"): MOVED,
     ("retro", "status"): RETRO_STATUSES,
     ("retro", "focus"): FOCUSES,
 }

@@ -57,6 +57,7 @@ class JournalStorage(Storage):
         self.incomplete_tail = False
         self.loaded = False
         self.missing_ok = False
+        self.version = 0  # grows whenever the current state changes
 
     # --- replay ----------------------------------------------------------------------
 
@@ -68,6 +69,7 @@ class JournalStorage(Storage):
         reach, so that a large log is not rescanned for as long as it is open.
         """
         self.heads, self.records, self.problems = {}, {}, []
+        self.version += 1
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -116,6 +118,8 @@ class JournalStorage(Storage):
                 records[rid] = event["rec"]
             else:
                 records.pop(rid, None)
+        if changed:
+            self.version += 1
         return changed
 
     # --- the TinyDB storage interface ----------------------------------------------------

@@ -1,0 +1,279 @@
+"""The Textual app: loads the log in a worker, keeps it fresh, and moves between screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from retro import dates, sessions
+from retro.config import Settings, write_config
+from retro.errors import RetroError
+from retro.insights import LinkIndex, Metrics, link_index, metrics
+from retro.model import STEPS, Record
+from retro.store import Repository
+from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
+
+POLL_SECONDS = 1.0
+
+
+class RetroApp(App[None]):
+    """retro in the terminal: the team's retros, the guided retro, quick check-ins."""
+
+    CSS_PATH = "retro.tcss"
+    TITLE = "retro"
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        start: str = "home",
+        sprint: str = "current",
+        theme: str | None = None,
+        poll: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.start = start  # home | run | checkin
+        self.sprint = sprint
+        self.team = settings.team
+        self.repo = Repository(
+            settings.log, author=settings.author, team=settings.team, clock=settings.clock
+        )
+        self.retro_id: str | None = None
+        self.loaded = False
+        self.poll_enabled = poll
+        self._theme_choice = theme or settings.theme or DEFAULT_THEME
+        self._theme_ready = False
+        self._index: tuple[int, LinkIndex] | None = None
+
+    # --- start-up ---------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """The app's own variables (kind colours, late, orphan) for themes that lack them."""
+        return app_variable_defaults(self.current_theme.dark)
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes.values():
+            self.register_theme(theme)
+        chosen, unknown = pick_theme(self._theme_choice, self.available_themes)
+        for problem in [*problems, *([unknown] if unknown else [])]:
+            self.notify(problem, severity="warning", markup=False, timeout=8)
+        self.theme = chosen
+        self._theme_ready = True
+        self.sub_title = f"{self.team} · {self.settings.log.name}"
+        if self.start == "checkin":
+            from retro.tui.screens.checkin import CheckinScreen
+
+            self.push_screen(CheckinScreen(standalone=True))
+        else:
+            from retro.tui.screens.home import HomeScreen
+
+            self.push_screen(HomeScreen())
+        self.load_log()
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_log(self) -> None:
+        """Read the whole log away from the screen, which stays responsive meanwhile."""
+        self.repo.load(missing_ok=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "load":
+            return
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message = str(error) if isinstance(error, RetroError) else repr(error)
+            self.exit(message=f"retro: {message}", return_code=1)
+        elif event.state == WorkerState.SUCCESS:
+            self.loaded = True
+            for problem in self.repo.problems[:3]:
+                self.notify(f"{self.repo.path.name}: {problem} (skipped; see retro verify)",
+                            severity="warning", markup=False, timeout=10)  # fmt: skip
+            if self.poll_enabled:
+                self.set_interval(POLL_SECONDS, self.poll)
+            if self.start == "run":
+                self.start_retro(self.sprint)
+            self.data_changed()
+
+    def poll(self) -> None:
+        """Pick up what other processes appended to the log."""
+        try:
+            changed = self.repo.refresh()
+        except RetroError as err:
+            self.notify(str(err), severity="error", markup=False)
+            return
+        if changed:
+            self.data_changed()
+
+    def data_changed(self) -> None:
+        """Tell the screens that the log changed."""
+        if not self.loaded:
+            return
+        for screen in self.screen_stack:
+            if getattr(screen, "ready", False):
+                screen.refresh_data()  # type: ignore[attr-defined]
+
+    # --- the retro -----------------------------------------------------------------------
+
+    @property
+    def retro(self) -> Record | None:
+        """The open retro, as currently recorded."""
+        if self.retro_id is None:
+            return None
+        return self.repo.storage.records.get(self.retro_id)
+
+    def today(self) -> date:
+        return self.settings.clock().date()
+
+    def when(self, text: str) -> datetime:
+        """People's dates, with the configured cadence."""
+        return dates.parse_when(text, now=self.settings.clock(), cadence=self.settings.cadence)
+
+    def day(self, text: str) -> date:
+        return dates.parse_day(text, now=self.settings.clock(), cadence=self.settings.cadence)
+
+    def start_retro(self, sprint: str = "current") -> None:
+        """Start or resume the team's retro for a sprint, at the step where it was left."""
+        try:
+            period = sessions.sprint_period(sprint, self.settings.cadence, self.today())
+        except (ValueError, dates.DateError) as err:
+            self.notify(str(err), severity="error", markup=False)
+            return
+        retro = sessions.start_or_resume(self.repo, self.team, period, self.repo.writer.author)
+        self.open_retro(retro["id"])
+
+    def open_retro(self, retro_id: str, step: str | None = None) -> None:
+        """Show a retro at ``step`` (default: where it was left)."""
+        self.retro_id = retro_id
+        retro = self.retro
+        if retro is None:
+            return
+        self.goto_step(step or retro.get("step") or "frame")
+
+    def goto_step(self, step: str) -> None:
+        """Switch to a step of the open retro, and remember it in the log."""
+        from retro.tui.screens.steps import StepScreen, step_screen
+
+        retro = self.retro
+        if retro is None or step not in STEPS:
+            return
+        if retro.get("step") != step:
+            self.repo.edit(retro["id"], fields={"step": step})
+        screen = step_screen(step)
+        if isinstance(self.screen, StepScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def step_after(self, step: str, direction: int) -> str:
+        """The next (or previous) step, skipping follow-ups when there are none."""
+        index = STEPS.index(step) + direction
+        if 0 <= index < len(STEPS) and STEPS[index] == "follow-ups" and not self.follow_ups():
+            index += direction
+        return STEPS[max(0, min(len(STEPS) - 1, index))]
+
+    def follow_ups(self) -> list[Record]:
+        retro = self.retro
+        return sessions.follow_ups(self.repo, retro) if retro else []
+
+    def retro_entries(self, kinds: Iterable[str] = ()) -> list[Record]:
+        retro = self.retro
+        return sessions.entries(self.repo, retro, list(kinds)) if retro else []
+
+    def retro_metrics(self) -> Metrics:
+        retro = self.retro
+        scope = self.retro_entries()
+        end = sessions.period_end(retro) if retro else None
+        return metrics(scope, context=self.repo.storage.records, period_end=end,
+                       index=self.link_index())  # fmt: skip
+
+    def link_index(self) -> LinkIndex:
+        """Links between all records, rebuilt only when the log changed."""
+        version = self.repo.storage.version
+        if self._index is None or self._index[0] != version:
+            self._index = (version, link_index(self.repo.storage.records.values()))
+        return self._index[1]
+
+    def decisions(self) -> list[Record]:
+        """Every decision in the log, newest first."""
+        return sorted(self.repo.find(kinds=["decision"]), key=lambda r: r["created_at"],
+                      reverse=True)  # fmt: skip
+
+    # --- actions for bindings and the command palette ------------------------------------
+
+    def action_help(self) -> None:
+        from retro.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_checkin(self) -> None:
+        from retro.tui.screens.checkin import CheckinScreen
+
+        if self.loaded:
+            self.push_screen(CheckinScreen())
+
+    def action_start_retro(self) -> None:
+        if self.loaded:
+            self.start_retro("current")
+
+    def action_home(self) -> None:
+        from retro.tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_export(self) -> None:
+        from retro.tui.screens.steps import export_summary
+
+        export_summary(self)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Start or resume this sprint's retro", "The guided retrospective",
+                            self.action_start_retro)  # fmt: skip
+        yield SystemCommand("Quick check-in", "What changed, what risk went down, what we learned",
+                            self.action_checkin)  # fmt: skip
+        yield SystemCommand("Home", "The team's retros and what is due", self.action_home)
+        yield SystemCommand("Help", "Keys and steps", self.action_help)
+        if self.retro is not None:
+            from retro.tui.widgets import STEP_TITLES
+
+            for number, step in enumerate(STEPS, start=1):
+                yield SystemCommand(f"Go to step {number}: {STEP_TITLES[step]}", "In this retro",
+                                    lambda step=step: self.goto_step(step))
+            yield SystemCommand("Export the summary as Markdown", "A file, and the clipboard",
+                                self.action_export)  # fmt: skip
+
+    # --- theme --------------------------------------------------------------------------------
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember the theme chosen in the app for next time."""
+        if not self._theme_ready or theme == self.settings.config.get("theme"):
+            return
+        try:
+            values = dict(self.settings.config)
+            values["theme"] = theme
+            write_config(self.settings.config_file, values)
+            self.settings.config["theme"] = theme
+        except (RetroError, OSError) as err:
+            self.notify(f"Could not save the theme: {err}", severity="warning", markup=False)
+
+    def export_path(self, retro: Record) -> Path:
+        """Where a retro's Markdown summary is written: beside the log."""
+        name = f"{retro['team']}-retro-{retro.get('period_start') or retro['id'][:8]}.md"
+        safe = "".join(ch if ch.isalnum() or ch in "-._" else "-" for ch in name)
+        return self.settings.log.parent / safe
+

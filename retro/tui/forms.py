@@ -1,0 +1,197 @@
+"""Forms for entries: which fields each kind asks for, and a widget that edits them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select
+
+from retro import dates
+from retro.errors import ValidationError
+from retro.model import Record, coerce
+from retro.tui.text import literal
+from retro.tui.widgets import Picker
+
+SCORES = [(literal(str(n)), str(n)) for n in range(1, 6)]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a form: the record field, its label, how it is typed."""
+
+    name: str
+    label: str
+    widget: str = "input"  # input | score | choice | picker
+    placeholder: str = ""
+    default: str = ""
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    source: str = ""  # for pickers: "decisions" or "outputs"
+
+
+TEXT = FieldSpec("text", "What", required=True)
+
+FORMS: dict[str, tuple[FieldSpec, ...]] = {
+    "output": (FieldSpec("text", "Delivered", placeholder="what was delivered", required=True),),
+    "outcome": (
+        FieldSpec("text", "What changed", placeholder="what changed, for someone", required=True),
+        FieldSpec("for_whom", "For whom", placeholder="merchants, new sign-ups, on-call…"),
+        FieldSpec("metric", "Metric", placeholder="the evidence's measure"),
+        FieldSpec("baseline", "Baseline", placeholder="before, e.g. 4.5 days"),
+        FieldSpec("observed", "Observed", placeholder="now, e.g. 1 day"),
+        FieldSpec("observed_at", "Observed when", default="today", placeholder="WHEN"),
+        FieldSpec("evidence", "Evidence", placeholder="a link, a figure, a quote"),
+        FieldSpec("confidence_before", "Confidence before", widget="score"),
+        FieldSpec("confidence_after", "Confidence after", widget="score"),
+        FieldSpec("outputs", "Contributing outputs", widget="picker", source="outputs"),
+        FieldSpec("decisions", "Reinforces", widget="picker", source="decisions"),
+    ),
+    "risk": (
+        FieldSpec("text", "Risk", placeholder="the risk that went down (or up)", required=True),
+        FieldSpec("before", "Before (LxI)", placeholder="likelihood x impact, e.g. 4x3"),
+        FieldSpec("after", "After (LxI)", placeholder="e.g. 2x3"),
+        FieldSpec("evidence", "Evidence", placeholder="what shows it"),
+        FieldSpec("decisions", "Decisions", widget="picker", source="decisions"),
+    ),
+    "lesson": (
+        FieldSpec("text", "Lesson", placeholder="what we learned", required=True),
+        FieldSpec("learned_at", "Learned when", default="now", placeholder="WHEN"),
+        FieldSpec("applies_to", "Applies to", widget="picker", source="decisions"),
+    ),
+    "dependency": (
+        FieldSpec("text", "Dependency", placeholder="what we needed", required=True),
+        FieldSpec("on", "On whom", placeholder="team or system"),
+        FieldSpec("discovered_at", "Discovered", default="now", placeholder="WHEN"),
+        FieldSpec("needed_at", "Needed by", placeholder="WHEN"),
+    ),
+    "action": (
+        FieldSpec("text", "Action", placeholder="decision to reconsider, experiment, follow-up",
+                  required=True),  # fmt: skip
+        FieldSpec("owner", "Owner", placeholder="who follows it up"),
+        FieldSpec("due", "Due", placeholder="WHEN, e.g. next friday"),
+        FieldSpec("expected_outcome", "Expected outcome", placeholder="what should move"),
+    ),
+}
+
+Options = Mapping[str, Iterable[Record]]
+LINK_PICKERS = frozenset({"outputs", "decisions"})  # pickers that set links, not a field
+
+
+class EntryForm(Vertical):
+    """The fields of one kind, each with its error shown beside it."""
+
+    DEFAULT_CLASSES = "entry-form"
+
+    def __init__(self, kind: str, options: Options, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kind = kind
+        self.specs = FORMS[kind]
+        self.options = options
+        self.editing: str | None = None
+
+    def compose(self) -> ComposeResult:
+        for spec in self.specs:
+            with Horizontal(classes="field"):
+                yield Label(spec.label, classes="field-label")
+                yield self._editor(spec)
+            yield Label("", id=f"error-{spec.name}", classes="field-error", markup=False)
+
+    def _editor(self, spec: FieldSpec) -> Widget:
+        wid = f"field-{spec.name}"
+        if spec.widget == "score":
+            return Select(SCORES, prompt="1-5", id=wid, compact=True)
+        if spec.widget == "choice":
+            return Select([(literal(c), c) for c in spec.choices], id=wid, compact=True)
+        if spec.widget == "picker":
+            return Picker(self.options.get(spec.source, []), id=wid,
+                          searchable=spec.source == "decisions",
+                          placeholder="type to filter decisions")  # fmt: skip
+        return Input(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
+
+    # --- reading and writing the fields --------------------------------------------------
+
+    def clear(self) -> None:
+        """Empty every field (defaults restored) and leave edit mode."""
+        self.editing = None
+        for spec in self.specs:
+            self._set(spec, None)
+            self._error(spec.name, "")
+
+    def load(self, rec: Record, links: Iterable[str] = ()) -> None:
+        """Fill the fields from ``rec`` to edit it."""
+        self.editing = rec["id"]
+        linked = set(links)
+        for spec in self.specs:
+            if spec.name in LINK_PICKERS:
+                self._set(spec, linked)
+            else:
+                self._set(spec, rec.get(spec.name))
+
+    def _set(self, spec: FieldSpec, value: Any) -> None:
+        widget = self.query_one(f"#field-{spec.name}")
+        if isinstance(widget, Input):
+            if isinstance(value, dict):
+                value = f"{value['likelihood']}x{value['impact']}"
+            widget.value = spec.default if value is None else str(value)
+        elif isinstance(widget, Select):
+            widget.value = Select.NULL if value is None else str(value)
+        elif isinstance(widget, Picker):
+            widget.set_selected(value or ())
+
+    def _error(self, name: str, message: str) -> None:
+        error = self.query_one(f"#error-{name}", Label)
+        error.update(literal(message))
+        error.display = bool(message)
+
+    def read(
+        self,
+        *,
+        when: Callable[[str], Any],
+        day: Callable[[str], Any],
+    ) -> tuple[str, dict[str, Any], list[str]] | None:
+        """(text, fields, linked ids), or None after showing what is wrong next to each field."""
+        fields: dict[str, Any] = {}
+        links: list[str] = []
+        text = ""
+        ok = True
+        for spec in self.specs:
+            widget = self.query_one(f"#field-{spec.name}")
+            self._error(spec.name, "")
+            if isinstance(widget, Picker):
+                chosen = widget.selected
+                if spec.name in LINK_PICKERS:
+                    links += chosen
+                else:
+                    fields[spec.name] = chosen
+                continue
+            if isinstance(widget, Select):
+                raw = "" if widget.value is Select.NULL else str(widget.value)
+            else:
+                raw = str(widget.value).strip()  # type: ignore[attr-defined]
+            if spec.name == "text":
+                text = raw
+                if not raw:
+                    self._error("text", "Say what it is: this field cannot be empty.")
+                    ok = False
+                continue
+            if not raw:
+                fields[spec.name] = None
+                continue
+            try:
+                fields[spec.name] = coerce(self.kind, spec.name, raw, when=when, day=day,
+                                           ref=lambda r: r)  # fmt: skip
+            except (ValidationError, dates.DateError) as err:
+                self._error(spec.name, str(err))
+                ok = False
+        if not ok:
+            return None
+        return text, fields, list(dict.fromkeys(links))
+
+    def focus_first(self) -> None:
+        """Focus the first field."""
+        self.query_one(f"#field-{self.specs[0].name}").focus()

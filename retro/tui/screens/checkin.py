@@ -1,0 +1,135 @@
+"""The quick check-in: three optional questions, each becoming an entry of its kind."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+from retro import dates
+from retro.errors import RetroError, ValidationError
+from retro.model import parse_risk
+from retro.tui.text import literal
+from retro.tui.widgets import Picker
+
+if TYPE_CHECKING:
+    from retro.tui.app import RetroApp
+
+QUESTIONS = (
+    ("outcome", "What changed?", "an outcome: something that changed, for someone"),
+    ("risk", "What risk went down?", "a risk that is now smaller"),
+    ("lesson", "What did we learn?", "a lesson"),
+)
+
+
+class CheckinScreen(ModalScreen[None]):
+    """Three questions between retros; answer any of them."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, *, standalone: bool = False) -> None:
+        super().__init__()
+        self.standalone = standalone
+
+    @property
+    def retro_app(self) -> RetroApp:
+        return cast("RetroApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="checkin-box"):
+            yield Label("Quick check-in", classes="step-title")
+            yield Label("Answer any of the three; each answer becomes an entry.",
+                        classes="step-hint")  # fmt: skip
+            for kind, question, placeholder in QUESTIONS:
+                with Horizontal(classes="field"):
+                    yield Label(question, classes="field-label")
+                    yield Input(placeholder=placeholder, id=f"ask-{kind}", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Risk before/after", classes="field-label")
+                yield Input(placeholder="e.g. 4x3 / 2x3", id="ask-scores", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("When", classes="field-label")
+                yield Input(value="now", placeholder="WHEN", id="ask-when", compact=True)
+            yield Label("", id="checkin-error", classes="field-error", markup=False)
+            yield Label("Decisions these reinforce (optional)", classes="section")
+            yield Picker([], id="ask-decisions", placeholder="type to filter decisions")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="checkin-save", variant="primary", compact=True)
+                yield Button("Cancel", id="checkin-cancel", compact=True)
+
+    ready = False  # set once mounted: only then can the log's changes be shown
+
+    def on_mount(self) -> None:
+        self.query_one("#ask-outcome").focus()
+        self.ready = True
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """List the log's decisions (once it is loaded)."""
+        picker = self.query_one("#ask-decisions", Picker)
+        if picker.choices or not self.retro_app.loaded:
+            return
+        for decision in reversed(self.retro_app.decisions()[:200]):
+            picker.add_choice(decision, chosen=False)
+
+    def _fail(self, message: str) -> None:
+        error = self.query_one("#checkin-error", Label)
+        error.update(literal(message))
+        error.display = True
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#checkin-save")
+    def action_save(self) -> None:
+        app = self.retro_app
+        if not app.loaded:
+            self._fail("The log is still loading: try again in a moment.")
+            return
+        answers = {kind: self.query_one(f"#ask-{kind}", Input).value.strip()
+                   for kind, _, _ in QUESTIONS}  # fmt: skip
+        if not any(answers.values()):
+            self._fail("Answer at least one question.")
+            return
+        try:
+            at = app.when(self.query_one("#ask-when", Input).value.strip() or "now")
+            scores = [s for s in self.query_one("#ask-scores", Input).value.split("/") if s.strip()]
+            risk: dict[str, Any] = {}
+            if scores:
+                risk["before"] = parse_risk(scores[0])
+            if len(scores) > 1:
+                risk["after"] = parse_risk(scores[1])
+        except (dates.DateError, ValidationError) as err:
+            self._fail(str(err))
+            return
+        links = self.query_one("#ask-decisions", Picker).selected
+        extra = {"outcome": {"observed_at": at.isoformat()}, "risk": risk,
+                 "lesson": {"learned_at": at.isoformat()}}  # fmt: skip
+        saved = 0
+        try:
+            for kind, text in answers.items():
+                if text:
+                    app.repo.add(kind, text, fields=extra[kind], links=links, at=at)
+                    saved += 1
+        except RetroError as err:
+            self._fail(str(err))
+            return
+        app.data_changed()
+        app.notify(f"Checked in: {saved} {'entry' if saved == 1 else 'entries'} recorded.")
+        self._close()
+
+    @on(Button.Pressed, "#checkin-cancel")
+    def action_cancel(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.standalone:
+            self.app.exit()
+        else:
+            self.dismiss()

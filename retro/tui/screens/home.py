@@ -1,0 +1,100 @@
+"""Home: the team's retros with their outcome ratio, and the follow-ups that are due."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
+
+from retro import sessions
+from retro.insights import entries_by_retro, metrics
+from retro.tui.widgets import EntryTable, cell, entry_row
+
+if TYPE_CHECKING:
+    from retro.tui.app import RetroApp
+
+MAX_DUE = 200
+
+
+class HomeScreen(Screen[None]):
+    """The team's retros, open and closed, and what is due."""
+
+    BINDINGS = [
+        Binding("s", "app.start_retro", "Start/resume retro"),
+        Binding("c", "app.checkin", "Check-in"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    @property
+    def retro_app(self) -> RetroApp:
+        return cast("RetroApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield LoadingIndicator(id="loading")
+        with Horizontal(id="home"):
+            with Vertical(id="retros-pane"):
+                yield Label("Retros", classes="pane-title", id="retros-title")
+                yield EntryTable(["period", "focus", "status", "ratio", "entries"], id="retros")
+            with Vertical(id="due-pane"):
+                yield Label("Follow-ups due", classes="pane-title")
+                yield EntryTable(["what", "due", "owner"], id="due")
+        with Horizontal(id="home-buttons"):
+            yield Button("Start or resume this sprint's retro", id="start", variant="primary",
+                         compact=True)  # fmt: skip
+            yield Button("Quick check-in", id="checkin", compact=True)
+        yield Footer()
+
+    ready = False  # set once mounted: only then can the log's changes be shown
+
+    def on_mount(self) -> None:
+        self.query_one("#home").display = False
+        self.ready = True
+        if self.retro_app.loaded:
+            self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        if self.ready and self.retro_app.loaded:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Fill the tables from the log."""
+        app = self.retro_app
+        self.query_one("#loading").display = False
+        self.query_one("#home").display = True
+        repo = app.repo
+        records = repo.storage.records
+        rows = []
+        grouped = entries_by_retro(records.values())
+        index = app.link_index()
+        for retro in sessions.retros(repo, app.team):
+            scope = grouped.get(retro["id"], [])
+            figures = metrics(scope, context=records, period_end=sessions.period_end(retro),
+                              index=index)  # fmt: skip
+            ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"
+            period = f"{retro.get('period_start', '?')} – {retro.get('period_end', '?')}"
+            rows.append((retro["id"], [cell(period), cell(retro.get("focus") or "—"),
+                                       cell(retro.get("status") or "open"), cell(ratio),
+                                       cell(len(scope))]))  # fmt: skip
+        self.query_one("#retros", EntryTable).show(rows)
+        self.query_one("#retros-title", Label).update(f"Retros of {app.team} ({len(rows)})")
+        due = sessions.open_follow_ups(repo, app.team, app.settings.clock())
+        self.query_one("#due", EntryTable).show(
+            entry_row(rec, [rec.get("due") or ("awaiting evidence" if rec["kind"] == "outcome"
+                                               else "—"), rec.get("owner") or ""])
+            for rec in due[:MAX_DUE]
+        )  # fmt: skip
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "retros" and event.row_key.value:
+            self.retro_app.open_retro(str(event.row_key.value))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "start":
+            self.retro_app.action_start_retro()
+        elif event.button.id == "checkin":
+            self.retro_app.action_checkin()

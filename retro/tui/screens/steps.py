@@ -1,0 +1,628 @@
+"""The nine steps of a retro, each a screen with the step bar and the live counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+)
+
+from retro.errors import RetroError
+from retro.insights import Metrics
+from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, risk_score
+from retro.store.journal import write_atomically
+from retro.tui.forms import LINK_PICKERS, EntryForm
+from retro.tui.text import literal
+from retro.tui.widgets import (
+    STEP_TITLES,
+    CountsPanel,
+    EntryTable,
+    Picker,
+    StepBar,
+    entry_row,
+)
+
+if TYPE_CHECKING:
+    from retro.tui.app import RetroApp
+
+
+class StepScreen(Screen[None]):
+    """A step of the retro: the step bar, the step's body, the live counts."""
+
+    STEP: ClassVar[str] = "frame"
+    HINT: ClassVar[str] = ""
+    ready = False  # set once mounted: only then can the log's changes be shown
+    BINDINGS = [
+        Binding("pagedown", "next_step", "Next step", key_display="PgDn", priority=True),
+        Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
+        Binding("escape", "app.home", "Home"),
+    ]
+
+    @property
+    def retro_app(self) -> RetroApp:
+        return cast("RetroApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StepBar(self.STEP, id="step-bar")
+        with Horizontal(id="step-main"):
+            with VerticalScroll(id="step-body"):
+                number = list(STEP_TITLES).index(self.STEP) + 1
+                yield Label(f"{number}. {STEP_TITLES[self.STEP]}", classes="step-title")
+                if self.HINT:
+                    yield Label(self.HINT, classes="step-hint")
+                yield from self.body()
+            yield CountsPanel(id="counts")
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        """The step's own widgets."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        retro = self.retro_app.retro
+        if retro is not None:
+            period = f"{retro.get('period_start', '')} – {retro.get('period_end', '')}"
+            self.sub_title = f"{retro['team']} · retro {period}"
+        self.ready = True
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Show the log's current state."""
+        if self.retro_app.retro is None:
+            return
+        figures = self.retro_app.retro_metrics()
+        self.query_one(CountsPanel).show(figures)
+        self.refresh_body(figures)
+
+    def refresh_body(self, figures: Metrics) -> None:
+        """Update the step's own widgets."""
+
+    def on_step_bar_chosen(self, message: StepBar.Chosen) -> None:
+        self.retro_app.goto_step(message.step)
+
+    def action_next_step(self) -> None:
+        self.retro_app.goto_step(self.retro_app.step_after(self.STEP, +1))
+
+    def action_prev_step(self) -> None:
+        self.retro_app.goto_step(self.retro_app.step_after(self.STEP, -1))
+
+
+# --- 1. Frame --------------------------------------------------------------------------------
+
+
+class FrameStep(StepScreen):
+    """Period, facilitator, participants, the decisions in play and the team's focus."""
+
+    STEP = "frame"
+    HINT = "Who is here, which period, what the team optimised for, which decisions are in play."
+    SAVE_DELAY = 0.6
+    _save_timer: Timer | None = None
+
+    def body(self) -> ComposeResult:
+        retro = self.retro_app.retro or {}
+        fields = [
+            ("period_start", "Period start", retro.get("period_start") or ""),
+            ("period_end", "Period end", retro.get("period_end") or ""),
+            ("facilitator", "Facilitator", retro.get("facilitator") or ""),
+            ("participants", "Participants", ", ".join(retro.get("participants") or [])),
+        ]
+        for name, title, value in fields:
+            with Horizontal(classes="field"):
+                yield Label(title, classes="field-label")
+                yield Input(value=value, id=f"frame-{name}", compact=True)
+            yield Label("", id=f"error-{name}", classes="field-error", markup=False)
+        with Horizontal(classes="field"):
+            yield Label("Focus", classes="field-label")
+            yield Select([(literal(f), f) for f in FOCUSES], value=retro.get("focus") or
+                         Select.NULL, id="frame-focus", compact=True,
+                         prompt="what the team optimised for")  # fmt: skip
+        yield Label("Strategic decisions in play (space picks)", classes="section")
+        yield Picker(self.retro_app.decisions(), chosen=retro.get("decisions") or [],
+                     id="frame-decisions", placeholder="type to filter decisions")  # fmt: skip
+        yield Label("Add a decision", classes="section")
+        with Horizontal(classes="field"):
+            yield Label("Decision", classes="field-label")
+            yield Input(placeholder="the strategic decision or bet", id="new-decision",
+                        compact=True)  # fmt: skip
+        with Horizontal(classes="field"):
+            yield Label("Criteria", classes="field-label")
+            yield Input(placeholder="how we will know", id="new-criteria", compact=True)
+        with Horizontal(classes="field"):
+            yield Label("Review by", classes="field-label")
+            yield Input(placeholder="WHEN it is revisited", id="new-review", compact=True)
+        yield Label("", id="error-new", classes="field-error", markup=False)
+        yield Button("Add decision", id="add-decision", compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#frame-facilitator").focus()
+
+    @on(Input.Changed, "#step-body Input")
+    @on(Select.Changed, "#frame-focus")
+    @on(SelectionList.SelectionToggled, "#frame-decisions SelectionList")
+    def schedule_save(self, event: Any) -> None:
+        if isinstance(event, Input.Changed) and (event.input.id or "").startswith("new-"):
+            return
+        self._stop_timer()
+        self._save_timer = self.set_timer(self.SAVE_DELAY, self.save)
+
+    def _stop_timer(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+
+    def on_screen_suspend(self) -> None:
+        self.save()
+
+    def on_unmount(self) -> None:
+        self._stop_timer()
+
+    def save(self) -> None:
+        """Write the frame to the retro record (only what changed)."""
+        self._stop_timer()
+        app = self.retro_app
+        retro = app.retro
+        if retro is None or not self.is_attached:
+            return
+        changes: dict[str, Any] = {}
+        for name in ("period_start", "period_end"):
+            raw = self.query_one(f"#frame-{name}", Input).value.strip()
+            error = self.query_one(f"#error-{name}", Label)
+            try:
+                changes[name] = app.day(raw).isoformat() if raw else None
+                error.display = False
+            except ValueError as err:
+                error.update(literal(str(err)))
+                error.display = True
+                return
+        if changes["period_start"] and changes["period_end"] and \
+                changes["period_start"] > changes["period_end"]:  # fmt: skip
+            error = self.query_one("#error-period_end", Label)
+            error.update("The period must end after it starts.")
+            error.display = True
+            return
+        changes["facilitator"] = self.query_one("#frame-facilitator", Input).value.strip() or None
+        people = self.query_one("#frame-participants", Input).value.split(",")
+        changes["participants"] = [p.strip() for p in people if p.strip()]
+        focus = self.query_one("#frame-focus", Select).value
+        changes["focus"] = None if focus is Select.NULL else str(focus)
+        changes["decisions"] = self.query_one("#frame-decisions", Picker).selected
+        if any(retro.get(key) != value for key, value in changes.items()):
+            try:
+                app.repo.edit(retro["id"], fields=changes)
+            except RetroError as err:
+                app.notify(str(err), severity="error", markup=False)
+
+    @on(Button.Pressed, "#add-decision")
+    @on(Input.Submitted, "#new-decision, #new-criteria, #new-review")
+    def add_decision(self) -> None:
+        app = self.retro_app
+        text = self.query_one("#new-decision", Input).value.strip()
+        error = self.query_one("#error-new", Label)
+        if not text:
+            error.update("Name the decision first.")
+            error.display = True
+            return
+        fields: dict[str, Any] = {}
+        criteria = self.query_one("#new-criteria", Input).value.strip()
+        review = self.query_one("#new-review", Input).value.strip()
+        try:
+            if criteria:
+                fields["criteria"] = criteria
+            if review:
+                fields["review_by"] = app.day(review).isoformat()
+            decision = app.repo.add("decision", text, fields=fields)
+        except (RetroError, ValueError) as err:
+            error.update(literal(str(err)))
+            error.display = True
+            return
+        error.display = False
+        for wid in ("#new-decision", "#new-criteria", "#new-review"):
+            self.query_one(wid, Input).value = ""
+        self.query_one("#frame-decisions", Picker).add_choice(decision)
+        self.save()
+        app.notify(f"Decision added: {text[:60]}", markup=False)
+
+
+# --- 2. Follow-ups -------------------------------------------------------------------------
+
+
+class FollowUpsStep(StepScreen):
+    """Last retro's actions: done, dropped or carried over, and did the outcome move?"""
+
+    STEP = "follow-ups"
+    HINT = "For each action from last time: what happened, and did the expected outcome move?"
+
+    def body(self) -> ComposeResult:
+        yield EntryTable(["action", "owner", "due", "status", "moved?"], id="followups")
+        yield Label("", id="followup-none", classes="step-hint")
+        with Vertical(id="followup-form"):
+            with Horizontal(classes="field"):
+                yield Label("Status", classes="field-label")
+                yield Select([(literal(s), s) for s in ACTION_STATUSES], id="fu-status",
+                             compact=True, allow_blank=False)  # fmt: skip
+            with Horizontal(classes="field"):
+                yield Label("Outcome moved?", classes="field-label")
+                yield Select([(literal(m), m) for m in MOVED], id="fu-moved", compact=True)
+            with Horizontal(classes="field"):
+                yield Label("Evidence", classes="field-label")
+                yield Input(placeholder="what shows it moved, or not", id="fu-evidence",
+                            compact=True)  # fmt: skip
+            yield Button("Save follow-up", id="fu-save", compact=True, variant="primary")
+
+    def refresh_body(self, figures: Metrics) -> None:
+        actions = self.retro_app.follow_ups()
+        self.query_one("#followups", EntryTable).show(
+            entry_row(a, [a.get("owner") or "", a.get("due") or "", a.get("status") or "open",
+                          a.get("moved") or ""])
+            for a in actions
+        )  # fmt: skip
+        none = self.query_one("#followup-none", Label)
+        none.update("" if actions else "No actions from last retro: nothing to follow up.")
+        self.query_one("#followup-form").display = bool(actions)
+
+    @on(DataTable.RowHighlighted, "#followups")
+    def load_action(self, event: DataTable.RowHighlighted) -> None:
+        action = self.retro_app.repo.storage.records.get(str(event.row_key.value))
+        if action is None:
+            return
+        self.query_one("#fu-status", Select).value = action.get("status") or "open"
+        moved = action.get("moved")
+        self.query_one("#fu-moved", Select).value = moved if moved else Select.NULL
+        self.query_one("#fu-evidence", Input).value = action.get("moved_evidence") or ""
+
+    @on(Button.Pressed, "#fu-save")
+    @on(Input.Submitted, "#fu-evidence")
+    def save(self) -> None:
+        app = self.retro_app
+        key = self.query_one("#followups", EntryTable).current_key()
+        if key is None:
+            return
+        moved = self.query_one("#fu-moved", Select).value
+        fields = {
+            "status": str(self.query_one("#fu-status", Select).value),
+            "moved": None if moved is Select.NULL else str(moved),
+            "moved_evidence": self.query_one("#fu-evidence", Input).value.strip() or None,
+        }
+        try:
+            app.repo.edit(key, fields=fields)
+        except RetroError as err:
+            app.notify(str(err), severity="error", markup=False)
+            return
+        app.data_changed()
+        table = self.query_one("#followups", EntryTable)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+
+# --- 3–8. Entry steps ----------------------------------------------------------------------
+
+
+class EntryStep(StepScreen):
+    """Record entries of one kind: a form, and the retro's entries of that kind below it."""
+
+    KIND: ClassVar[str] = "output"
+    COLUMNS: ClassVar[Sequence[str]] = ("text",)
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+n", "new", "New"),
+        Binding("ctrl+d", "delete", "Delete"),
+    ]
+
+    def body(self) -> ComposeResult:
+        app = self.retro_app
+        options = {"decisions": app.decisions(), "outputs": app.retro_entries(["output"])}
+        yield EntryForm(self.KIND, options, id="form")
+        with Horizontal(classes="buttons"):
+            yield Button("Save", id="save", variant="primary", compact=True)
+            yield Button("New", id="new", compact=True)
+            yield Button("Delete", id="delete", variant="error", compact=True)
+        yield Label("", id="list-title", classes="section")
+        yield EntryTable(self.COLUMNS, id="entries")
+        yield from self.extra()
+
+    def extra(self) -> ComposeResult:
+        """Widgets below the list (e.g. orphan outputs on the outcomes step)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(EntryForm).focus_first()
+
+    def refresh_body(self, figures: Metrics) -> None:
+        records = self.retro_app.retro_entries([self.KIND])
+        self.query_one("#list-title", Label).update(
+            f"{STEP_TITLES[self.STEP]} in this retro: {len(records)}   "
+            "(Enter on a row edits it)"
+        )
+        self.query_one("#entries", EntryTable).show(self.row(r, figures) for r in records)
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        """The table row of an entry."""
+        return entry_row(rec)
+
+    @on(Input.Submitted, "#form Input")
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        app = self.retro_app
+        form = self.query_one(EntryForm)
+        retro = app.retro
+        parsed = form.read(when=app.when, day=app.day)
+        if parsed is None or retro is None:
+            return
+        text, fields, links = parsed
+        try:
+            if form.editing:
+                old = app.repo.storage.records[form.editing]
+                universe = self._picker_ids()
+                kept = [rid for rid in old.get("links") or [] if rid not in universe]
+                app.repo.edit(form.editing, text=text, fields=fields,
+                              unlink=old.get("links") or [], link=[*kept, *links])  # fmt: skip
+                message = "Saved"
+            else:
+                present = {k: v for k, v in fields.items() if v is not None}
+                app.repo.add(self.KIND, text, fields=present, links=links, retro=retro["id"])
+                message = "Added"
+        except RetroError as err:
+            app.notify(str(err), severity="error", markup=False)
+            return
+        form.clear()
+        app.data_changed()
+        form.focus_first()
+        self.notify(f"{message}: {text[:60]}", timeout=2, markup=False)
+
+    def _picker_ids(self) -> set[str]:
+        ids: set[str] = set()
+        for picker in self.query("#form Picker").results(Picker):
+            if (picker.id or "").removeprefix("field-") in LINK_PICKERS:
+                ids |= picker.ids
+        return ids
+
+    @on(DataTable.RowSelected, "#entries")
+    def edit_row(self, event: DataTable.RowSelected) -> None:
+        rec = self.retro_app.repo.storage.records.get(str(event.row_key.value))
+        if rec is None:
+            return
+        neighbours = self.retro_app.link_index().get(rec["id"], set())
+        self.query_one(EntryForm).load(rec, links=neighbours)
+        self.query_one(EntryForm).focus_first()
+
+    @on(Button.Pressed, "#new")
+    def action_new(self) -> None:
+        form = self.query_one(EntryForm)
+        form.clear()
+        form.focus_first()
+
+    @on(Button.Pressed, "#delete")
+    def action_delete(self) -> None:
+        app = self.retro_app
+        form = self.query_one(EntryForm)
+        target = form.editing or self.query_one("#entries", EntryTable).current_key()
+        if target is None:
+            return
+        try:
+            gone = app.repo.remove(target)
+        except RetroError as err:
+            app.notify(str(err), severity="error", markup=False)
+            return
+        form.clear()
+        app.data_changed()
+        self.notify(f"Deleted: {gone['text'][:60]} (its history stays in the log)",
+                    timeout=3, markup=False)  # fmt: skip
+
+
+class OutputsStep(EntryStep):
+    STEP, KIND = "outputs", "output"
+    HINT = "What was delivered? One per line: type, Enter, next."
+    COLUMNS = ("output", "outcome?")
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        orphan = rec["id"] in figures.orphan_outputs
+        return entry_row(rec, ["no outcome yet" if orphan else "✓"])
+
+
+class OutcomesStep(EntryStep):
+    STEP, KIND = "outcomes", "outcome"
+    HINT = "What changed, for whom, with what evidence? Link the outputs and the decisions."
+    COLUMNS = ("outcome", "for whom", "evidence", "confidence", "decision?")
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        before, after = rec.get("confidence_before"), rec.get("confidence_after")
+        confidence = f"{before or '?'} → {after or '?'}" if before or after else ""
+        evidence = " → ".join(str(rec[k]) for k in ("baseline", "observed") if rec.get(k))
+        anchored = "none yet" if rec["id"] in figures.unanchored_outcomes else "✓"
+        return entry_row(rec, [rec.get("for_whom") or "", evidence or rec.get("evidence") or "",
+                               confidence], anchored)  # fmt: skip
+
+    def extra(self) -> ComposeResult:
+        yield Label("", id="orphans-title", classes="section")
+        yield EntryTable(("output with no outcome yet",), id="orphans")
+
+    def refresh_body(self, figures: Metrics) -> None:
+        super().refresh_body(figures)
+        records = self.retro_app.repo.storage.records
+        orphans = [records[rid] for rid in figures.orphan_outputs if rid in records]
+        self.query_one("#orphans-title", Label).update(
+            f"Outputs with no outcome yet: {len(orphans)} — what did each change? "
+            "(Enter starts an outcome linked to it)" if orphans else
+            "Every output has an outcome."
+        )  # fmt: skip
+        self.query_one("#orphans", EntryTable).show(entry_row(o) for o in orphans)
+
+    @on(DataTable.RowSelected, "#orphans")
+    def outcome_for(self, event: DataTable.RowSelected) -> None:
+        form = self.query_one(EntryForm)
+        form.clear()
+        self.query_one("#field-outputs", Picker).set_selected([str(event.row_key.value)])
+        form.focus_first()
+
+
+class RisksStep(EntryStep):
+    STEP, KIND = "risks", "risk"
+    HINT = "Which meaningful risks went down (or up)? Likelihood x impact, 1-5 each."
+    COLUMNS = ("risk", "before", "after", "reduced by")
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        before, after = rec.get("before"), rec.get("after")
+        scores = [risk_score(x) if x else None for x in (before, after)]
+        reduced = "" if None in scores else str(cast(int, scores[0]) - cast(int, scores[1]))
+        return entry_row(rec, [str(scores[0] or ""), str(scores[1] or ""), reduced])
+
+
+class LessonsStep(EntryStep):
+    STEP, KIND = "lessons", "lesson"
+    HINT = "What did we learn, and when? A lesson after its decision's review date is late."
+    COLUMNS = ("lesson", "learned", "")
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        late = "late learning" if rec["id"] in figures.late_lessons else ""
+        return entry_row(rec, [(rec.get("learned_at") or "")[:10]], late)
+
+
+class DependenciesStep(EntryStep):
+    STEP, KIND = "dependencies", "dependency"
+    HINT = "What did we depend on, discovered when, needed when? Late ones are flagged."
+    COLUMNS = ("dependency", "on", "discovered", "needed", "")
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        late = "late" if rec["id"] in figures.late_dependencies else ""
+        return entry_row(rec, [rec.get("on") or "", (rec.get("discovered_at") or "")[:10],
+                               (rec.get("needed_at") or "")[:10]], late)  # fmt: skip
+
+
+class ActionsStep(EntryStep):
+    STEP, KIND = "actions", "action"
+    HINT = "Decisions to reconsider, experiments, follow-ups. They come back next retro."
+    COLUMNS = ("action", "owner", "due", "expected outcome")
+
+    def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
+        return entry_row(rec, [rec.get("owner") or "", rec.get("due") or "",
+                               rec.get("expected_outcome") or ""])  # fmt: skip
+
+
+# --- 9. Summary ----------------------------------------------------------------------------
+
+
+class SummaryStep(StepScreen):
+    """The figures of the retro; close it; export it as Markdown."""
+
+    STEP = "summary"
+    HINT = "What changed this sprint, in figures. Close the retro and share the summary."
+    BINDINGS = [Binding("ctrl+e", "app.export", "Export Markdown")]
+
+    def body(self) -> ComposeResult:
+        yield Static("", id="figures", markup=False)
+        yield Static("", id="summary-lists", markup=False)
+        with Horizontal(classes="buttons"):
+            yield Button("Close the retro", id="close", variant="primary", compact=True)
+            yield Button("Export Markdown", id="export", compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#close").focus()
+
+    def refresh_body(self, figures: Metrics) -> None:
+        app = self.retro_app
+        retro = app.retro or {}
+        ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"
+        lines = [
+            f"Outcome ratio          {ratio}  ({figures.outcomes} outcomes / "
+            f"{figures.outputs} outputs)",
+            f"Orphan outputs         {len(figures.orphan_outputs)}",
+            f"Unanchored outcomes    {len(figures.unanchored_outcomes)}",
+            f"Risk reduction         {figures.risk_reduction}  (over {figures.risks} risks)",
+            f"Predictability gained  {figures.predictability_gained} outcomes "
+            f"(confidence {figures.confidence_delta:+d})",
+            f"Lessons                {figures.lessons}  ({len(figures.late_lessons)} late)",
+            f"Dependencies           {figures.dependencies}  "
+            f"({len(figures.late_dependencies)} late)",
+            f"Actions                {figures.actions}",
+            f"Status                 {retro.get('status') or 'open'}",
+        ]
+        self.query_one("#figures", Static).update(literal("\n".join(lines), multiline=True))
+        records = app.repo.storage.records
+        sections = [
+            ("Orphan outputs", figures.orphan_outputs),
+            ("Unanchored outcomes", figures.unanchored_outcomes),
+            ("Late lessons", figures.late_lessons),
+            ("Late dependencies", figures.late_dependencies),
+        ]
+        text: list[str] = []
+        for heading, ids in sections:
+            if ids:
+                text.append(f"{heading}:")
+                text += [f"  • {records[i]['text'][:90]}" for i in ids if i in records]
+        actions = app.retro_entries(["action"])
+        if actions:
+            text.append("Actions:")
+            text += [f"  • {a['text'][:70]} — {a.get('owner') or 'no owner'}, "
+                     f"due {a.get('due') or '?'}" for a in actions]  # fmt: skip
+        self.query_one("#summary-lists", Static).update(literal("\n".join(text), multiline=True))
+        closed = retro.get("status") == "closed"
+        self.query_one("#close", Button).label = "Reopen the retro" if closed else "Close the retro"
+
+    @on(Button.Pressed, "#close")
+    def toggle_close(self) -> None:
+        app = self.retro_app
+        retro = app.retro
+        if retro is None:
+            return
+        status = "open" if retro.get("status") == "closed" else "closed"
+        app.repo.edit(retro["id"], fields={"status": status})
+        app.data_changed()
+        self.notify(f"The retro is {status}.", markup=False)
+
+    @on(Button.Pressed, "#export")
+    def export(self) -> None:
+        export_summary(self.retro_app)
+
+
+def export_summary(app: RetroApp) -> None:
+    """Write the open retro's summary as Markdown beside the log, and copy it."""
+    from retro.export.markdown import retro_summary
+
+    retro = app.retro
+    if retro is None:
+        app.notify("Open a retro first.", severity="warning")
+        return
+    text = retro_summary(retro, app.retro_entries(), app.retro_metrics(),
+                         context=app.repo.storage.records)  # fmt: skip
+    path = app.export_path(retro)
+    try:
+        write_atomically(path, [text.encode()])
+    except RetroError as err:
+        app.notify(str(err), severity="error", markup=False)
+        return
+    app.copy_to_clipboard(text)
+    app.notify(f"Summary written to {path} and copied to the clipboard.", markup=False)
+
+
+STEP_SCREENS: dict[str, type[StepScreen]] = {
+    screen.STEP: screen
+    for screen in (FrameStep, FollowUpsStep, OutputsStep, OutcomesStep, RisksStep, LessonsStep,
+                   DependenciesStep, ActionsStep, SummaryStep)  # fmt: skip
+}
+
+
+def step_screen(step: str) -> StepScreen:
+    """A new screen for ``step``."""
+    return STEP_SCREENS[step]()
+

@@ -1,0 +1,26 @@
+"""Untrusted text for widgets: always literal, never markup, never an escape sequence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+
+from retro.model import Record, title
+from retro.render import describe
+from retro.sanitize import clean
+
+
+def literal(text: Any, *, multiline: bool = False, style: str = "") -> Content:
+    """``text`` as Content that shows exactly what it says."""
+    return Content.styled(clean(str(text), multiline=multiline), style)
+
+
+def value(field: Any) -> Content:
+    """A field's value, described in one safe line."""
+    return Content(describe(field))
+
+
+def label(rec: Record, width: int = 60) -> Content:
+    """A record's one-line title."""
+    return literal(title(rec, width))

@@ -1,0 +1,229 @@
+"""Widgets shared by the screens: the step bar, the live counts, tables of entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from retro.insights import Metrics
+from retro.model import STEPS, Record, title
+from retro.render import day_of
+from retro.sanitize import clean
+
+STEP_TITLES = {
+    "frame": "Frame",
+    "follow-ups": "Follow-ups",
+    "outputs": "Outputs",
+    "outcomes": "Outcomes",
+    "risks": "Risks",
+    "lessons": "Lessons",
+    "dependencies": "Dependencies",
+    "actions": "Actions",
+    "summary": "Summary",
+}
+
+
+class StepBar(Static):
+    """Where the team is in the retro: every step, the current one highlighted, clickable."""
+
+    DEFAULT_CLASSES = "step-bar"
+
+    class Chosen(Message):
+        """A step was clicked."""
+
+        def __init__(self, step: str) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self, current: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.current = current
+
+    def segments(self) -> list[tuple[str, str]]:
+        """(step, label) for each step: full names when they fit, else numbers but the current."""
+        full = [(step, f" {n} {STEP_TITLES[step]} ") for n, step in enumerate(STEPS, start=1)]
+        if sum(len(text) + 1 for _, text in full) <= self.size.width:
+            return full
+        return [
+            (step, text if step == self.current else f" {n} ")
+            for n, (step, text) in enumerate(full, start=1)
+        ]
+
+    def render(self) -> Content:
+        parts = [
+            Content.styled(text, "reverse bold" if step == self.current else "dim")
+            for step, text in self.segments()
+        ]
+        return Content("›").join(parts)
+
+    def on_click(self, event: Click) -> None:
+        position = 0
+        for step, text in self.segments():
+            if position <= event.x < position + len(text) + 1:
+                self.post_message(self.Chosen(step))
+                return
+            position += len(text) + 1
+
+
+class CountsPanel(Vertical):
+    """Live counts of the retro: outputs, outcomes, orphans, risks reduced, lessons, actions."""
+
+    DEFAULT_CLASSES = "counts"
+
+    def compose(self) -> ComposeResult:
+        yield Label("This retro", classes="counts-title")
+        for key in ("outputs", "outcomes", "orphans", "risk", "lessons", "actions", "ratio"):
+            yield Label("", id=f"count-{key}", classes="count")
+
+    def show(self, metrics: Metrics) -> None:
+        """Update the counts."""
+        ratio = "—" if metrics.outcome_ratio is None else f"{metrics.outcome_ratio:.2f}"
+        rows = {
+            "outputs": f"Outputs          {metrics.outputs:>4}",
+            "outcomes": f"Outcomes         {metrics.outcomes:>4}",
+            "orphans": f"Orphan outputs   {len(metrics.orphan_outputs):>4}",
+            "risk": f"Risk reduced     {metrics.risk_reduction:>4}",
+            "lessons": f"Lessons          {metrics.lessons:>4}",
+            "actions": f"Actions          {metrics.actions:>4}",
+            "ratio": f"Outcome ratio    {ratio:>4}",
+        }
+        for key, text in rows.items():
+            self.query_one(f"#count-{key}", Label).update(text)
+        self.query_one("#count-orphans").set_class(bool(metrics.orphan_outputs), "warn")
+
+
+def cell(text: object, style: str = "") -> Text:
+    """A table cell that shows ``text`` literally (DataTable parses plain strings as markup)."""
+    return Text(clean(str(text)), style=style, no_wrap=True, overflow="ellipsis")
+
+
+class EntryTable(DataTable[Text]):
+    """Entries in a table: one row each, keyed by id; virtualised, so long lists stay fast."""
+
+    def __init__(self, columns: Sequence[str], **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._columns = columns
+
+    def on_mount(self) -> None:
+        for column in self._columns:
+            self.add_column(column, key=column)
+
+    def show(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> None:
+        """Replace the rows, keeping the cursor on the same entry where it can."""
+        keep = self.cursor_row
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if self.row_count:
+            self.move_cursor(row=min(keep, self.row_count - 1))
+
+    def current_key(self) -> str | None:
+        """The id of the entry under the cursor."""
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return None if row_key.value is None else str(row_key.value)
+
+
+def entry_row(
+    rec: Record, extra: Sequence[str] = (), flag: str | None = None
+) -> tuple[str, list[Text]]:
+    """A row for an entry: its text, then ``extra`` columns, then a flag column if given."""
+    cells = [cell(title(rec, 48)), *(cell(x[:40]) for x in extra)]
+    if flag is not None:
+        cells.append(cell(flag, "bold"))
+    return rec["id"], cells
+
+
+def when(rec: Record, field: str = "created_at") -> str:
+    """The day of a date field."""
+    return day_of(rec.get(field))
+
+
+class Picker(Vertical):
+    """A searchable multiple choice of records: type to filter, space to pick."""
+
+    DEFAULT_CLASSES = "picker-box"
+
+    def __init__(
+        self,
+        records: Iterable[Record],
+        *,
+        chosen: Iterable[str] = (),
+        searchable: bool = True,
+        placeholder: str = "type to filter",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.choices = [(rec["id"], title(rec, 70)) for rec in records]
+        self.chosen: set[str] = set(chosen)
+        self.searchable = searchable
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        if self.searchable:
+            yield Input(placeholder=self.placeholder, classes="picker-filter", compact=True)
+        yield SelectionList[str](classes="picker", compact=True)
+
+    def on_mount(self) -> None:
+        self._show("")
+
+    def _show(self, needle: str) -> None:
+        listing = self.query_one(SelectionList)
+        listing.clear_options()
+        lowered = needle.lower()
+        listing.add_options(
+            [
+                Selection(Content(clean(text)), rid, rid in self.chosen)
+                for rid, text in self.choices
+                if lowered in text.lower()
+            ]
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._show(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter in the filter must not save the form
+        self.query_one(SelectionList).focus()
+
+    def on_selection_list_selection_toggled(
+        self, event: SelectionList.SelectionToggled[str]
+    ) -> None:
+        rid = str(event.selection.value)
+        if rid in self.chosen:
+            self.chosen.discard(rid)
+        else:
+            self.chosen.add(rid)
+
+    @property
+    def ids(self) -> set[str]:
+        """Every record this picker offers."""
+        return {rid for rid, _ in self.choices}
+
+    @property
+    def selected(self) -> list[str]:
+        """The chosen ids, in the order offered."""
+        return [rid for rid, _ in self.choices if rid in self.chosen]
+
+    def set_selected(self, ids: Iterable[str]) -> None:
+        """Choose exactly ``ids`` (those offered)."""
+        self.chosen = set(ids) & self.ids
+        self._show(self.query_one(Input).value if self.searchable else "")
+
+    def add_choice(self, rec: Record, chosen: bool = True) -> None:
+        """Offer one more record."""
+        self.choices.insert(0, (rec["id"], title(rec, 70)))
+        if chosen:
+            self.chosen.add(rec["id"])
+        self._show(self.query_one(Input).value if self.searchable else "")

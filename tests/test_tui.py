@@ -1,0 +1,244 @@
+"""The app driven like a person would: keyboard only, through Textual's Pilot."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from retro.config import Settings, write_config
+from retro.store import Repository
+from retro.tui.app import RetroApp
+from retro.tui.screens.home import HomeScreen
+from retro.tui.screens.steps import StepScreen
+
+NOW = "2026-11-20T15:00:00+01:00"
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("RETRO_NOW", NOW)
+    config = isolated / "config" / "config.toml"
+    write_config(config, {"team": "payments", "author": "Ana", "log": str(tmp_path / "p.jsonl"),
+                          "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
+    return Settings(config_file=config)
+
+
+def seed_decision(settings: Settings) -> str:
+    repo = Repository(settings.log, author="Lead", team="leadership")
+    return repo.add("decision", "Grow self-serve revenue to 40%", fields={
+        "review_by": "2026-11-01"})["id"]  # fmt: skip
+
+
+def screen_text(app: RetroApp) -> str:
+    """What the screen shows, as plain text (the screenshot's SVG, unescaped)."""
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+async def wait_for_step(pilot: Pilot[None], step: str) -> None:
+    for _ in range(50):
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if isinstance(screen, StepScreen) and step == screen.STEP and screen.ready:
+            return
+    raise AssertionError(f"never reached {step}: on {pilot.app.screen}")
+
+
+async def test_a_whole_retro_by_keyboard(settings: Settings) -> None:
+    decision = seed_decision(settings)
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("s")
+        await wait_for_step(pilot, "frame")
+        await type_text(pilot, "Ana")  # facilitator has the focus
+        await pilot.press("tab")
+        await type_text(pilot, "Ana, Bo")
+        await pilot.pause(0.8)  # the frame saves itself after a pause
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "outputs")  # follow-ups skipped: no earlier retro
+        for output in ("One-click refunds", "Dispute dashboard"):
+            await type_text(pilot, output)
+            await pilot.press("enter")
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "outcomes")
+        await type_text(pilot, "Disputes settle in a day")
+        await pilot.press("tab")
+        await type_text(pilot, "merchants")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "4.5 days")
+        await pilot.press("tab")
+        await type_text(pilot, "1 day")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "risks")
+        await type_text(pilot, "Chargeback fines")
+        await pilot.press("tab")
+        await type_text(pilot, "4x3")
+        await pilot.press("tab")
+        await type_text(pilot, "2x3")
+        await pilot.press("enter")
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "lessons")
+        await type_text(pilot, "Flags need owners")
+        await pilot.press("enter")
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "dependencies")
+        await type_text(pilot, "SSO API")
+        await pilot.press("tab")
+        await type_text(pilot, "identity")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "3 days ago")
+        await pilot.press("enter")
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "actions")
+        await type_text(pilot, "Give every flag an owner")
+        await pilot.press("tab")
+        await type_text(pilot, "Bo")
+        await pilot.press("tab")
+        await type_text(pilot, "next friday")
+        await pilot.press("enter")
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "summary")
+        await pilot.press("enter")  # "Close the retro" has the focus
+        await pilot.pause(0.1)
+
+    repo = Repository(settings.log, author="x", team="payments").load()
+    by_kind: dict[str, list[dict]] = {}
+    for rec in repo.all():
+        by_kind.setdefault(rec["kind"], []).append(rec)
+    [retro] = by_kind["retro"]
+    assert retro["facilitator"] == "Ana" and retro["participants"] == ["Ana", "Bo"]
+    assert retro["status"] == "closed" and retro["step"] == "summary"
+    assert (retro["period_start"], retro["period_end"]) == ("2026-11-09", "2026-11-22")
+    assert [o["text"] for o in by_kind["output"]] == ["One-click refunds", "Dispute dashboard"]
+    [outcome] = by_kind["outcome"]
+    assert outcome["for_whom"] == "merchants" and outcome["baseline"] == "4.5 days"
+    assert outcome["observed"] == "1 day"
+    [risk] = by_kind["risk"]
+    assert risk["before"] == {"likelihood": 4, "impact": 3}
+    assert risk["after"] == {"likelihood": 2, "impact": 3}
+    [lesson] = by_kind["lesson"]
+    assert lesson["learned_at"].startswith("2026-11-20T15:00:00")
+    [dependency] = by_kind["dependency"]
+    assert dependency["on"] == "identity" and dependency["needed_at"].startswith("2026-11-17")
+    [action] = by_kind["action"]
+    assert action["owner"] == "Bo" and action["due"] == "2026-11-27"
+    entries = [r for r in repo.all() if r["kind"] not in ("retro", "decision")]
+    assert all(r["retro"] == retro["id"] for r in entries)
+    assert decision in {r["id"] for r in by_kind["decision"]}
+
+
+HOSTILE = "[bold]x[/] a[/]b [@click=app.quit]q[/] \x1b[2J\x1b]0;pwned\x07 \u202eevil"
+
+
+async def test_hostile_text_renders_literally(settings: Settings) -> None:
+    repo = Repository(settings.log, author=HOSTILE, team="payments")
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("s")
+        await wait_for_step(pilot, "frame")
+        retro_id = app.retro_id
+        assert retro_id
+        for kind in ("output", "outcome", "risk", "lesson", "dependency", "action"):
+            repo.add(kind, HOSTILE, retro=retro_id, fields={"owner": HOSTILE} if kind == "action"
+                     else None)  # fmt: skip
+        repo.add("decision", HOSTILE)
+        app.repo.refresh()
+        for step in ("outputs", "outcomes", "risks", "lessons", "dependencies", "actions",
+                     "summary"):  # fmt: skip
+            app.goto_step(step)
+            await wait_for_step(pilot, step)
+            shot = screen_text(app)
+            assert "[bold]x[/]" in shot and "[@click=app.quit]q[/]" in shot, step
+            assert "\x1b" not in shot and "\u202e" not in shot
+        app.action_home()
+        await pilot.pause(0.2)
+        assert "[bold]x[/]" in screen_text(app)
+        await pilot.click("#due", offset=(5, 1))  # clicking the text triggers nothing
+        assert app.is_running
+
+
+async def test_entries_from_another_process_appear(settings: Settings) -> None:
+    import asyncio
+    import subprocess
+    import sys
+
+    app = RetroApp(settings, poll=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "retro", "--log", str(settings.log), "checkin", "-k",
+             "action", "Call the acquirer", "--owner", "Bo"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if "Call the acquirer" in screen_text(app):
+                break
+        else:
+            raise AssertionError("the other process's check-in never appeared")
+
+
+async def test_help_palette_and_checkin_form(settings: Settings) -> None:
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert "The retro, step by step" in screen_text(app)
+        await pilot.press("escape", "c")
+        await pilot.pause(0.2)
+        await type_text(pilot, "Refunds settle in a day")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "Flags need owners")
+        await pilot.press("tab")
+        await type_text(pilot, "5x5/1x5")
+        await pilot.press("tab")
+        await type_text(pilot, "blursday")
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert "cannot understand the date" in screen_text(app)  # shown, no crash
+        await pilot.press(*["backspace"] * 8)
+        await type_text(pilot, "yesterday")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+    kinds = sorted(r["kind"] for r in Repository(settings.log, author="x", team="y").load().all())
+    assert kinds == ["lesson", "outcome"]
+
+
+async def test_resume_after_the_terminal_is_killed(settings: Settings) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    driver = Path(__file__).with_name("tui_driver.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(driver), str(settings.config_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("READY OutcomesStep"), (line, proc.stderr and proc.stderr.read())
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_step(pilot, "outcomes")  # exactly where the team was
+        shown = screen_text(app)
+        assert "Outputs with no outcome yet: 2" in shown
+        assert "Shipped one-click refunds" in shown
