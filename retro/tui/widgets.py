@@ -118,10 +118,24 @@ class EntryTable(DataTable[Text]):
             self.add_column(column, key=column)
 
     def show(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> None:
-        """Replace the rows, keeping the cursor on the same entry where it can."""
+        """Replace the rows, keeping the cursor on the same entry where it can.
+
+        Cells are cut to fit: the first column takes what the others leave.
+        """
         keep = self.cursor_row
         self.clear()
+        rows = list(rows)
+        width = self.size.width or self.app.size.width - 30
+        others = max(1, len(self._columns) - 1)
+        cap = max(6, min(24, (width - 3 - 24) // others - 2))  # the text keeps 24 at least
+        widths = [
+            min(cap, max([len(name), *(len(c[n].plain) for _, c in rows if n < len(c))]))
+            for n, name in enumerate(self._columns)
+        ]
+        widths[0] = max(20, width - 3 - sum(w + 2 for w in widths[1:]))
         for key, cells in rows:
+            for text, most in zip(cells, widths, strict=False):
+                text.truncate(most, overflow="ellipsis")
             self.add_row(*cells, key=key)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
@@ -138,7 +152,7 @@ def entry_row(
     rec: Record, extra: Sequence[str] = (), flag: str | None = None
 ) -> tuple[str, list[Text]]:
     """A row for an entry: its text, then ``extra`` columns, then a flag column if given."""
-    cells = [cell(title(rec, 48)), *(cell(x[:40]) for x in extra)]
+    cells = [cell(title(rec, 200)), *(cell(x) for x in extra)]
     if flag is not None:
         cells.append(cell(flag, "bold"))
     return rec["id"], cells

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
     from retro.tui.app import RetroApp
 
 MAX_DUE = 200
+
+
+def period_label(retro: dict[str, object]) -> str:
+    """``09 Nov – 22 Nov 2026``: a retro's period, short enough for narrow terminals."""
+    try:
+        start = date.fromisoformat(str(retro.get("period_start")))
+        end = date.fromisoformat(str(retro.get("period_end")))
+    except ValueError:
+        return "?"
+    return f"{start:%d %b} – {end:%d %b %Y}"
 
 
 class HomeScreen(Screen[None]):
@@ -55,7 +66,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#home").display = False
         self.ready = True
         if self.retro_app.loaded:
-            self.refresh_data()
+            self.call_after_refresh(self.refresh_data)
 
     def on_screen_resume(self) -> None:
         if self.ready and self.retro_app.loaded:
@@ -76,7 +87,7 @@ class HomeScreen(Screen[None]):
             figures = metrics(scope, context=records, period_end=sessions.period_end(retro),
                               index=index)  # fmt: skip
             ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"
-            period = f"{retro.get('period_start', '?')} – {retro.get('period_end', '?')}"
+            period = period_label(retro)
             rows.append((retro["id"], [cell(period), cell(retro.get("focus") or "—"),
                                        cell(retro.get("status") or "open"), cell(ratio),
                                        cell(len(scope))]))  # fmt: skip

@@ -82,7 +82,7 @@ class StepScreen(Screen[None]):
             period = f"{retro.get('period_start', '')} – {retro.get('period_end', '')}"
             self.sub_title = f"{retro['team']} · retro {period}"
         self.ready = True
-        self.refresh_data()
+        self.call_after_refresh(self.refresh_data)  # once laid out, tables know their width
 
     def refresh_data(self) -> None:
         """Show the log's current state."""
@@ -537,7 +537,7 @@ class SummaryStep(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#close").focus()
+        self.query_one("#close").focus(scroll_visible=False)
 
     def refresh_body(self, figures: Metrics) -> None:
         app = self.retro_app
