@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from retro.model import ENTRY_KINDS, Record, risk_score
+from retro.model import ENTRY_KINDS, Record, link_targets, risk_score
 
 LinkIndex = Mapping[str, Set[str]]
 """Undirected neighbours by id, as built by :func:`link_index`."""
 
 _EMPTY: frozenset[str] = frozenset()
 _EPOCH = datetime.min.replace(tzinfo=UTC)
-# Fields that hold links, besides ``links``, by kind.
-_EXTRA_LINKS = {"lesson": "applies_to", "retro": "decisions"}
 _TRACED = ("output", "outcome", "decision", "lesson")
 
 
@@ -47,20 +45,12 @@ def entries_by_retro(records: Iterable[Record]) -> dict[str, list[Record]]:
     return found
 
 
-def targets(rec: Record) -> list[str]:
-    """The ids ``rec`` itself links to: its ``links`` and its kind's link field."""
-    links: list[str] = rec.get("links") or []
-    extra = _EXTRA_LINKS.get(rec.get("kind", ""))
-    more = rec.get(extra) if extra else None
-    return [*links, *more] if more else links
-
-
 def link_index(records: Iterable[Record]) -> dict[str, set[str]]:
     """Undirected neighbours of every linked record, by id."""
     index: dict[str, set[str]] = {}
     for rec in records:
         rid = rec["id"]
-        for other in targets(rec):
+        for other in link_targets(rec):
             if other == rid:
                 continue
             mine = index.get(rid)
@@ -135,7 +125,7 @@ def learning_latency_days(
     if index is not None:
         neighbours: Iterable[str] = index.get(rid, _EMPTY)
     else:
-        neighbours = [rec["id"] for rec in context.values() if rid in targets(rec)]
+        neighbours = [rec["id"] for rec in context.values() if rid in link_targets(rec)]
     review = _earliest_review(lesson, context, neighbours)
     return None if review is None else (learned.date() - review).days
 
@@ -248,7 +238,7 @@ def _trace_by_scan(
             elif other in lessons:
                 trace.note_review(other, review_of.get(rid))
     for rec in linking["lesson"]:
-        found = [review_of[other] for other in targets(rec) if other in review_of]
+        found = [review_of[other] for other in link_targets(rec) if other in review_of]
         if found:
             trace.note_review(rec["id"], min(found))
     for rec in linking["output"]:
@@ -284,7 +274,7 @@ def _trace_by_index(
         found = {*index.get(rid, _EMPTY)}
         rec = known.get(rid)
         if rec is not None:
-            found.update(targets(rec))
+            found.update(link_targets(rec))
         found.discard(rid)
         return [other for other in found if (known.get(other) or {}).get("kind") == kind]
 

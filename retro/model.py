@@ -112,6 +112,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# Fields that hold links, besides ``links``, by kind.
+LINK_FIELDS = {"lesson": "applies_to", "retro": "decisions"}
+
+
+def link_targets(rec: Mapping[str, Any]) -> list[str]:
+    """The ids ``rec`` itself links to: its ``links`` and its kind's link field."""
+    links: list[str] = rec.get("links") or []
+    extra = LINK_FIELDS.get(rec.get("kind", ""))
+    more = rec.get(extra) if extra else None
+    return [*links, *more] if more else links
+
+
 def risk_score(value: Mapping[str, int]) -> int:
     """Likelihood × impact."""
     return int(value["likelihood"]) * int(value["impact"])

@@ -72,7 +72,7 @@ def test_resolve_reports_ambiguity(repo: Repository) -> None:
         repo.resolve("grow revenue")
 
 
-def test_edit_appends_a_revision_through_tinydb(repo: Repository, log_path: Path) -> None:
+def test_edit_appends_one_revision(repo: Repository, log_path: Path) -> None:
     rec = repo.add("risk", "PCI audit finds gaps", fields={"before": {"likelihood": 4,
                                                                      "impact": 3}})  # fmt: skip
     repo.load()

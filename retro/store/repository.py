@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from tinydb.queries import QueryInstance
 from retro.dates import now_local
 from retro.errors import RecordNotFound
 from retro.model import Record, new_record, validate
-from retro.store.events import PUT, Event
+from retro.store.events import DEL, PUT, Event
 from retro.store.journal import Journal, Problem
 from retro.store.storage import TABLE, JournalStorage, Writer, open_db
 
@@ -138,14 +139,25 @@ class Repository:
         rec["links"] = list(dict.fromkeys([*links, *link]))
         if rec != self.storage.records[rec["id"]]:
             rec["updated_at"] = self.clock().isoformat()
-            self.table.update(validate(rec), doc_ids=[rec["id"]])
+            self._write(PUT, validate(rec))
         return self.storage.records[rec["id"]]
 
     def remove(self, ref: str) -> Record:
         """Delete an entry (a tombstone: it stays deleted after merges). Returns what it was."""
         rec = self.get(ref)
-        self.table.remove(doc_ids=[rec["id"]])
+        self._write(DEL, rec)
         return rec
+
+    def _write(self, op: str, rec: Record) -> None:
+        """One revision of one loaded record: a single append, like :meth:`add`.
+
+        (TinyDB's own writes compare the whole table; a single edit need not.)
+        """
+        head = self.storage.heads[rec["id"]]
+        event = self.writer.event(op, rec["id"], rec if op == PUT else None, head["rev"])
+        self.journal.append([event])
+        self.storage.apply([event])
+        self.table.clear_cache()
 
     # --- reading ---------------------------------------------------------------------
 
@@ -171,12 +183,8 @@ class Repository:
         self._ensure()
         entry = Query()
         conditions: list[QueryInstance] = []
-        if kinds:
-            conditions.append(entry.kind.one_of(list(kinds)))
         if teams:
             conditions.append(entry.team.one_of(list(teams)))
-        if retro:
-            conditions.append(entry.retro == retro)
         if since or until:
             low, high = since, until
 
@@ -193,16 +201,39 @@ class Repository:
                     ("search", search),
                 )
             )
+        condition = None
+        for more in conditions:
+            condition = more if condition is None else condition & more
+        candidates = self._candidates(kinds, retro)
         found: list[Record]
-        if conditions:
-            condition = conditions[0]
-            for more in conditions[1:]:
-                condition = condition & more
+        if candidates is not None:  # narrowed by an index, then filtered by the same query
+            records = self.storage.records
+            found = [dict(records[rid]) for rid in candidates
+                     if condition is None or condition(records[rid])]  # fmt: skip
+        elif condition is not None:
             found = list(self.table.search(condition))
         else:  # everything: plain copies, without TinyDB's per-document wrappers
             found = [dict(rec) for rec in self.storage.records.values()]
         found.sort(key=when)  # stable: ties keep the order of the log
         return found
+
+    def _candidates(self, kinds: Sequence[str], retro: str | None) -> list[str] | None:
+        """Ids that can match a kind or retro filter, in log order (None: no such filter)."""
+        if not kinds and not retro:
+            return None
+        indexes = self.storage.indexes
+        ids: set[str] = set()
+        for kind in kinds:
+            ids |= indexes.by_kind.get(kind, set())
+        if retro:
+            in_retro = indexes.by_retro.get(retro, set())
+            ids = ids & in_retro if kinds else set(in_retro)
+        return sorted(ids, key=indexes.order.__getitem__)
+
+    def links(self) -> Mapping[str, AbstractSet[str]]:
+        """Every record's neighbours (links either way), kept up to date."""
+        self._ensure()
+        return self.storage.indexes
 
     def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
         """The current record that ``ref`` names (see :meth:`resolve`)."""

@@ -16,6 +16,7 @@ from tinydb.table import Table
 from retro.errors import ValidationError
 from retro.model import Record, record_problem
 from retro.store.events import DEL, PUT, Event, make_event, outranks
+from retro.store.indexes import Indexes
 from retro.store.journal import Batch, Journal, Problem
 
 TABLE = "records"
@@ -58,6 +59,14 @@ class JournalStorage(Storage):
         self.loaded = False
         self.missing_ok = False
         self.version = 0  # grows whenever the current state changes
+        self._indexes: Indexes | None = None
+
+    @property
+    def indexes(self) -> Indexes:
+        """Ids by kind and retro, and links: built on first use, then kept up to date."""
+        if self._indexes is None:
+            self._indexes = Indexes(self.records.values())
+        return self._indexes
 
     # --- replay ----------------------------------------------------------------------
 
@@ -69,6 +78,7 @@ class JournalStorage(Storage):
         reach, so that a large log is not rescanned for as long as it is open.
         """
         self.heads, self.records, self.problems = {}, {}, []
+        self._indexes = None
         self.version += 1
         collecting = gc.isenabled()
         gc.disable()
@@ -106,7 +116,7 @@ class JournalStorage(Storage):
     def apply(self, events: Iterable[Event]) -> set[str]:
         """Fold ``events`` into the state; return the ids whose current revision changed."""
         changed: set[str] = set()
-        heads, records = self.heads, self.records
+        heads, records, indexes = self.heads, self.records, self._indexes
         for event in events:
             rid = event["id"]
             head = heads.get(rid)
@@ -114,10 +124,15 @@ class JournalStorage(Storage):
                 continue
             heads[rid] = event
             changed.add(rid)
+            old = records.get(rid)
+            if indexes is not None and old is not None:
+                indexes.discard(old)
             if event["op"] == PUT:
-                records[rid] = event["rec"]
-            else:
-                records.pop(rid, None)
+                records[rid] = event["rec"]  # an update keeps the record's place in the order
+                if indexes is not None:
+                    indexes.add(event["rec"])
+            elif old is not None:
+                del records[rid]
         if changed:
             self.version += 1
         return changed

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 from retro import dates, sessions
 from retro.config import Settings, write_config
 from retro.errors import RetroError
-from retro.insights import LinkIndex, Metrics, link_index, metrics
+from retro.insights import LinkIndex, Metrics, metrics
 from retro.model import STEPS, Record
 from retro.store import Repository
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
@@ -56,7 +56,6 @@ class RetroApp(App[None]):
         self.poll_enabled = poll
         self._theme_choice = theme or settings.theme or DEFAULT_THEME
         self._theme_ready = False
-        self._index: tuple[int, LinkIndex] | None = None
 
     # --- start-up ---------------------------------------------------------------------
 
@@ -118,12 +117,9 @@ class RetroApp(App[None]):
             self.data_changed()
 
     def data_changed(self) -> None:
-        """Tell the screens that the log changed."""
-        if not self.loaded:
-            return
-        for screen in self.screen_stack:
-            if getattr(screen, "ready", False):
-                screen.refresh_data()  # type: ignore[attr-defined]
+        """Show the log's changes on the screen in front (the others catch up when resumed)."""
+        if self.loaded and getattr(self.screen, "ready", False):
+            self.screen.refresh_data()  # type: ignore[attr-defined]
 
     # --- the retro -----------------------------------------------------------------------
 
@@ -200,11 +196,8 @@ class RetroApp(App[None]):
                        index=self.link_index())  # fmt: skip
 
     def link_index(self) -> LinkIndex:
-        """Links between all records, rebuilt only when the log changed."""
-        version = self.repo.storage.version
-        if self._index is None or self._index[0] != version:
-            self._index = (version, link_index(self.repo.storage.records.values()))
-        return self._index[1]
+        """Links between all records, in both directions (kept up to date by the store)."""
+        return self.repo.links()
 
     def decisions(self) -> list[Record]:
         """Every decision in the log, newest first."""

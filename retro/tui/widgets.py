@@ -163,6 +163,9 @@ def when(rec: Record, field: str = "created_at") -> str:
     return day_of(rec.get(field))
 
 
+SHOWN = 40  # a picker lists at most this many records: typing narrows the rest
+
+
 class Picker(Vertical):
     """A searchable multiple choice of records: type to filter, space to pick."""
 
@@ -192,16 +195,20 @@ class Picker(Vertical):
         self._show("")
 
     def _show(self, needle: str) -> None:
+        """List the chosen records and the first ones matching ``needle``."""
         listing = self.query_one(SelectionList)
         listing.clear_options()
         lowered = needle.lower()
+        matching = [(rid, text) for rid, text in self.choices if lowered in text.lower()]
+        shown = [m for m in matching if m[0] in self.chosen]
+        shown += [m for m in matching if m[0] not in self.chosen][: max(0, SHOWN - len(shown))]
         listing.add_options(
-            [
-                Selection(Content(clean(text)), rid, rid in self.chosen)
-                for rid, text in self.choices
-                if lowered in text.lower()
-            ]
+            [Selection(Content(clean(text)), rid, rid in self.chosen) for rid, text in shown]
         )
+        if self.searchable:
+            more = len(matching) - len(shown)
+            hint = f"type to filter ({more} more)" if more > 0 else self.placeholder
+            self.query_one(Input).placeholder = hint
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

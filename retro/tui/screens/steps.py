@@ -60,6 +60,10 @@ class StepScreen(Screen[None]):
         return cast("RetroApp", self.app)
 
     def compose(self) -> ComposeResult:
+        retro = self.retro_app.retro
+        if retro is not None:  # set before the header is mounted, which then shows it
+            period = f"{retro.get('period_start', '')} – {retro.get('period_end', '')}"
+            self.sub_title = f"{retro['team']} · retro {period}"
         yield Header()
         yield StepBar(self.STEP, id="step-bar")
         with Horizontal(id="step-main"):
@@ -77,12 +81,12 @@ class StepScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
-        retro = self.retro_app.retro
-        if retro is not None:
-            period = f"{retro.get('period_start', '')} – {retro.get('period_end', '')}"
-            self.sub_title = f"{retro['team']} · retro {period}"
         self.ready = True
         self.call_after_refresh(self.refresh_data)  # once laid out, tables know their width
+
+    def on_screen_resume(self) -> None:
+        if self.ready:  # back from the help or the check-in: catch up
+            self.refresh_data()
 
     def refresh_data(self) -> None:
         """Show the log's current state."""
