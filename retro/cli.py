@@ -220,11 +220,13 @@ def cli(
         open_app(ctx, start="home")
 
 
-def open_app(ctx: click.Context, *, start: str, sprint: str = "current") -> None:
+def open_app(
+    ctx: click.Context, *, start: str, sprint: str = "current", settings: Settings | None = None
+) -> None:
     """Run the Textual app (imported only now: the other commands never load it)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.UsageError("the app needs a terminal; use the commands for scripts")
-    settings = _app(ctx).settings
+    settings = settings or _app(ctx).settings
     _ = settings.cadence  # a broken config fails here, before the screen is taken over
     from retro.tui.app import RetroApp
 
@@ -528,8 +530,7 @@ def demo(ctx: click.Context, print_only: bool) -> None:
         records = repo.all()
         entries_table(records[-50:], total=len(records))
         return
-    ctx.obj = AppContext(Settings(config_file=config, theme_option=theme))
-    open_app(ctx, start="home")
+    open_app(ctx, start="home", settings=Settings(config_file=config, theme_option=theme))
 
 
 @cli.command()

@@ -127,7 +127,7 @@ class EntryTable(DataTable[Text]):
         rows = list(rows)
         width = self.size.width or self.app.size.width - 30
         others = max(1, len(self._columns) - 1)
-        cap = max(6, min(24, (width - 3 - 24) // others - 2))  # the text keeps 24 at least
+        cap = max(9, min(24, (width - 3 - 24) // others - 2))  # the text keeps 24 at least
         widths = [
             min(cap, max([len(name), *(len(c[n].plain) for _, c in rows if n < len(c))]))
             for n, name in enumerate(self._columns)
