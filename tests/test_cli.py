@@ -245,3 +245,28 @@ def test_checkin_does_not_import_textual(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "CLEAN" in done.stderr, done.stderr
     assert len(done.stdout.strip()) == 36
+
+
+def test_demo_prints_the_sample_data_without_a_terminal(run) -> None:
+    result = run("demo", "--print", log=None)
+    assert result.exit_code == 0, result.stderr
+    assert "The sample logs were copied to" in result.stderr
+    assert "payments" in result.stdout and "mobile" in result.stdout
+
+
+def test_app_commands_need_a_terminal(run) -> None:
+    for args in (["run"], ["demo"], []):
+        result = run(*args, log=None)
+        assert result.exit_code == 2 and "needs a terminal" in result.stderr, args
+    assert run("run", "--sprint", "someday").exit_code == 2
+
+
+def test_themes_are_listed(run, isolated: Path) -> None:
+    folder = isolated / "config" / "themes"
+    folder.mkdir(parents=True)
+    (folder / "broken.toml").write_text("name = [")
+    result = run("themes", log=None)
+    assert result.exit_code == 0
+    names = result.stdout.split()
+    assert {"retro-dark", "retro-light", "retro-high-contrast", "retro-colorblind"} <= set(names)
+    assert "* retro-dark" in result.stdout and "broken.toml" in result.stderr
