@@ -8,18 +8,23 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from retro import __version__, dates
 from retro.config import CONFIG_KEYS, Settings, write_config
-from retro.errors import EXIT_DAMAGED, RetroError, ValidationError
+from retro.errors import EXIT_DAMAGED, LogError, RetroError, ValidationError
 from retro.model import ENTRY_KINDS, IDS, Record, coerce, field_type
 from retro.sanitize import clean
 from retro.store import Repository
 
+if TYPE_CHECKING:
+    from retro.merge import Merge
+    from retro.store.events import Event
+
 F = TypeVar("F", bound=Callable[..., Any])
+PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar when merging more than this
 
 # Kind-specific options: flag -> (field, kinds it applies to, help).
 ENTRY_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -547,6 +552,191 @@ def themes(ctx: click.Context) -> None:
     click.echo(f"Your own themes go in {user_theme_dir()} (*.toml)", err=True)
     for problem in problems:
         warn(problem)
+
+
+def read_inputs(
+    paths: Sequence[Path], *, skip_bad: bool, side: Path | None
+) -> tuple[list[tuple[str, list[Event]]], list[tuple[int, int]], int]:
+    """Every input's events, checked before anything is written.
+
+    A damaged line stops the merge, naming file and line, unless ``skip_bad``:
+    then it is copied verbatim to ``side``. Returns (inputs, versions, rejected).
+    """
+    from retro.store.journal import Journal, Problem, copy_lines
+
+    inputs, versions, rejected = [], [], 0
+    total = sum(p.stat().st_size for p in paths if p.is_file())
+    with click.progressbar(length=total, label="merging", file=sys.stderr,
+                           hidden=total < PROGRESS_BYTES) as bar:  # fmt: skip
+        for path in paths:
+            journal = Journal(path)
+            batch = journal.read()
+            bad = list(batch.problems)
+            if batch.incomplete_tail:
+                size = path.stat().st_size
+                bad.append(Problem(journal.lines_read + 1, "the last line is incomplete",
+                                   journal.offset, size - journal.offset))  # fmt: skip
+            if bad and not skip_bad:
+                raise LogError(f"{path}: {bad[0]} (nothing was written; --skip-bad merges "
+                               "the good lines and sets the bad ones aside)")  # fmt: skip
+            if bad and side is not None:
+                copy_lines(path, bad, side)
+            rejected += len(bad)
+            inputs.append((str(path), batch.events))
+            versions.append(journal.version)
+            bar.update(path.stat().st_size)
+    return inputs, versions, rejected
+
+
+def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, target: str) -> None:
+    """The merge report, as a table or JSON."""
+    from dataclasses import asdict
+
+    from retro.render import safe_json
+
+    if fmt == "json":
+        data = {
+            "output": target,
+            "events": len(result.events),
+            "records": result.records,
+            "inputs": [asdict(report) for report in result.inputs],
+            "concurrent_edits": [asdict(edit) for edit in result.concurrent],
+            "possible_duplicate_decisions": [
+                {**asdict(dup), "command": dup.command} for dup in result.duplicates
+            ],
+            "rejected": rejected,
+            "rejected_file": str(side) if side and rejected else None,
+        }
+        click.echo(safe_json(data, indent=2))
+        return
+    click.echo(f"{'input':<32} {'events':>7} {'new':>6} {'updated':>7} {'deleted':>7} "
+               f"{'dupes':>6}")  # fmt: skip
+    for report in result.inputs:
+        name = clean(Path(report.source).name)[:32]
+        click.echo(f"{name:<32} {report.events_read:>7} {report.new_records:>6} "
+                   f"{report.updated_records:>7} {report.deletions:>7} "
+                   f"{report.duplicates_skipped:>6}")  # fmt: skip
+    click.echo(f"merged: {len(result.events)} events, {result.records} records -> {clean(target)}")
+    if rejected:
+        click.echo(f"rejected: {rejected} damaged lines, verbatim in {side}")
+    if result.concurrent:
+        click.echo(f"Concurrent edits ({len(result.concurrent)}), every revision kept:")
+        for edit in result.concurrent:
+            sides = ", ".join(f"{clean(by)} ({'deleted' if op == 'del' else 'edited'})"
+                              for _, by, op in edit.revisions)  # fmt: skip
+            click.echo(f"  {edit.record_id[:8]} {clean(edit.title)!r}: {sides}; "
+                       f"shown: revision {edit.winner}")  # fmt: skip
+    if result.duplicates:
+        click.echo(f"Possible duplicate decisions ({len(result.duplicates)}):")
+        for dup in result.duplicates:
+            click.echo(f"  {clean(dup.first_title)!r} ~ {clean(dup.second_title)!r} "
+                       f"({dup.similarity:.2f}): {dup.command}")  # fmt: skip
+
+
+@cli.command(name="merge")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the merge here.")
+@click.option("--into", type=click.Path(path_type=Path), help="Merge into this existing log.")
+@click.option("--dry-run", is_flag=True, help="Print the report; write nothing.")
+@click.option("--skip-bad", is_flag=True,
+              help="Merge the good lines; copy damaged ones verbatim to <output>.rejected.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="The report's format.")  # fmt: skip
+@click.pass_context
+@handle_errors
+def merge_command(
+    ctx: click.Context, logs: Sequence[Path], output: Path | None, into: Path | None,
+    dry_run: bool, skip_bad: bool, fmt: str,
+) -> None:  # fmt: skip
+    """Merge team logs: the union of their events, deduplicated, in one order.
+
+    The same inputs give a byte-identical file in any order; merging again
+    changes nothing; edits and deletions travel; every revision is kept.
+    """
+    from retro.merge import merge
+    from retro.store.journal import Journal, write_atomically
+
+    if (output is None) == (into is None) and not dry_run:
+        raise click.UsageError("say where the merge goes: -o OUT, or --into LOG")
+    target = into or output
+    side = target.with_name(target.name + ".rejected") if target and not dry_run else None
+    inputs, versions, rejected = read_inputs(logs, skip_bad=skip_bad, side=side)
+    if into is None or dry_run:
+        base: list[Event] = []
+        if into is not None and into.exists():
+            base = Journal(into).read().events
+        result = merge(inputs, versions=versions, base=base)
+        if output is not None and not dry_run:
+            write_atomically(output, result.lines())
+    else:
+        journal = Journal(into)
+        with journal.locked():  # writers wait: nothing they append is lost
+            existing = journal.read() if into.exists() and into.stat().st_size else None
+            if existing is not None and (existing.problems or existing.incomplete_tail):
+                raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` "
+                               "first")  # fmt: skip
+            base = existing.events if existing else []
+            result = merge(inputs, versions=[*versions, journal.version], base=base)
+            write_atomically(into, result.lines())
+    print_merge(result, rejected, side, fmt, "(dry run)" if dry_run else str(target))
+
+
+@cli.command(name="merge-driver")
+@click.argument("ancestor", type=click.Path(path_type=Path))
+@click.argument("ours", type=click.Path(path_type=Path))
+@click.argument("theirs", type=click.Path(path_type=Path))
+@handle_errors
+def merge_driver(ancestor: Path, ours: Path, theirs: Path) -> None:
+    """git's merge driver for retro logs: writes the merge of the three versions to OURS.
+
+    Registered by `retro git-setup`; git calls it as `retro merge-driver %O %A %B`.
+    """
+    from retro.merge import merge
+    from retro.store.journal import write_atomically
+
+    present = [p for p in (ancestor, ours, theirs) if p.exists() and p.stat().st_size]
+    inputs, versions, _ = read_inputs(present, skip_bad=False, side=None)
+    write_atomically(ours, merge(inputs, versions=versions).lines())
+
+
+@cli.command(name="git-setup")
+@click.option("--global", "global_", is_flag=True,
+              help="For every repository of this user, not just this one.")  # fmt: skip
+@click.option("--pattern", default="*.jsonl", show_default=True,
+              help="Which files are retro logs.")  # fmt: skip
+@handle_errors
+def git_setup(global_: bool, pattern: str) -> None:
+    """Let git merge retro logs without conflicts: registers retro's merge driver."""
+    from retro.gitsetup import setup
+
+    target, line = setup(global_=global_, pattern=pattern, cwd=Path.cwd())
+    click.echo(f"git will merge {pattern} with retro (line {line!r} in {target})", err=True)
+
+
+@cli.group()
+def decision() -> None:
+    """Work with strategic decisions across teams."""
+
+
+@decision.command()
+@click.argument("ref")
+@click.option("--to", "to_ref", required=True, metavar="REF", help="The decision it duplicates.")
+@click.pass_context
+@handle_errors
+def alias(ctx: click.Context, ref: str, to_ref: str) -> None:
+    """Mark decision REF as the same as another, so that reports count them as one."""
+    repo = _app(ctx).repo().load()
+    source = repo.resolve(ref, kinds=["decision"])
+    target = repo.resolve(to_ref, kinds=["decision"])
+    seen = {source}
+    step = target
+    while step:  # refuse cycles: follow the target's own aliases
+        if step in seen:
+            raise ValidationError("that alias would make a cycle of decisions")
+        seen.add(step)
+        step = repo.storage.records.get(step, {}).get("alias_of") or ""
+    repo.edit(source, fields={"alias_of": target})
+    click.echo(f"Decision {source[:8]} is now counted as {target[:8]}", err=True)
 
 
 def main() -> None:

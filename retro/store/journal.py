@@ -182,6 +182,22 @@ class Journal:
             raise LogError(f"{self.path} is {what}, not a log")
         return fd
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the log's lock (creating the file if needed): appends wait meanwhile."""
+        with self._locked(create=True):
+            yield
+
+    @property
+    def offset(self) -> int:
+        """Bytes of the file read so far (complete lines only)."""
+        return self._offset
+
+    @property
+    def lines_read(self) -> int:
+        """Lines read so far, header included."""
+        return self._line
+
     def _missing_message(self, create: bool) -> str:
         if create:
             return f"cannot create {self.path}: its folder {self.path.parent} does not exist"
