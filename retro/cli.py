@@ -512,18 +512,21 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     import shutil
     import tempfile
 
+    from retro.merge import merge
     from retro.render import entries_table
     from retro.resources import sample_logs
-    from retro.store.journal import Journal
+    from retro.store.journal import Journal, write_atomically
 
     logs = sample_logs()
     if not logs:
         raise RetroError("the sample data is missing from this installation")
     folder = Path(tempfile.mkdtemp(prefix="retro-demo-"))
-    combined = Journal(folder / "all-teams.jsonl")
     for log in logs:
         shutil.copy(log, folder / log.name)
-        combined.append(Journal(folder / log.name).read().events)
+    inputs, versions, _ = read_inputs([folder / log.name for log in logs], skip_bad=False,
+                                      side=None)  # fmt: skip
+    combined = Journal(folder / "all-teams.jsonl")
+    write_atomically(combined.path, merge(inputs, versions=versions).lines())
     config = folder / "config.toml"
     theme = _app(ctx).settings.theme
     write_config(config, {"team": "payments", "author": "You", "log": str(combined.path),
