@@ -742,6 +742,130 @@ def alias(ctx: click.Context, ref: str, to_ref: str) -> None:
     click.echo(f"Decision {source[:8]} is now counted as {target[:8]}", err=True)
 
 
+def emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` atomically, or to stdout."""
+    from retro.store.journal import write_atomically
+
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        write_atomically(output, [text.encode()])
+        click.echo(f"Wrote {output}", err=True)
+
+
+def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record], str]:
+    """The current records of the named logs merged in memory, or of the configured log."""
+    if not logs:
+        repo = _app(ctx).repo().load()
+        code = _report_damage(repo)
+        if code:
+            warn("the report leaves those lines out")
+        return repo.all(), str(repo.path)
+    from retro.merge import merge
+    from retro.store.events import PUT, replay
+
+    inputs, versions, _ = read_inputs(logs, skip_bad=False, side=None)
+    merged = merge(inputs, versions=versions)
+    current = [e["rec"] for e in replay(merged.events).values() if e["op"] == PUT]
+    current.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))
+    return current, ", ".join(str(p) for p in logs)
+
+
+REPORT_TABLES = ("teams", "decisions", "fragmentation", "dependencies", "entries")
+
+
+@cli.command()
+@click.argument("logs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--team", "teams", multiple=True, metavar="NAME", help="Only this team (repeatable).")
+@click.option("--since", type=WHEN, help="Only entries from WHEN on.")
+@click.option("--until", type=WHEN, help="Only entries up to WHEN.")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "html", "csv", "json"]),
+              default="text", show_default=True, help="Output format.")  # fmt: skip
+@click.option("--table", type=click.Choice(REPORT_TABLES), default="teams", show_default=True,
+              help="With --format csv: which table.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
+@click.pass_context
+@handle_errors
+def report(
+    ctx: click.Context, logs: Sequence[Path], teams: Sequence[str], since: datetime | None,
+    until: datetime | None, fmt: str, table: str, output: Path | None,
+) -> None:  # fmt: skip
+    """Across teams: outcomes per sprint, the decision ledger, fragmentation, coherence.
+
+    Reads the configured log, or merges the LOGS given (in memory) first.
+    """
+    from retro.export import tables as plain
+    from retro.report import build_report
+
+    records, source = load_records(ctx, logs)
+    result = build_report(records, teams=teams, since=since, until=until)
+    scope = f"{len(result.teams)} teams, {len(records)} entries, from {source}"
+    if fmt == "text":
+        from retro.render import print_tables
+
+        if output is not None:
+            raise click.UsageError("--format text prints to the terminal; use md or html for -o")
+        unreinforced = "; ".join(d.title for d in result.unreinforced) or "none"
+        print_tables(plain.report_tables(result),
+                     heading=f"{scope}\nDecisions no team reinforces: {unreinforced}")  # fmt: skip
+    elif fmt == "md":
+        from retro.export.markdown import report_markdown
+
+        emit(report_markdown(result, scope=scope), output)
+    elif fmt == "html":
+        from retro.export.html_out import report_html
+
+        emit(report_html(result, scope=scope), output)
+    elif fmt == "csv":
+        from retro.export.csv_out import to_csv
+
+        tables = {t.name: t for t in plain.report_tables(result)}
+        chosen = tables.get(table) or plain.entries_table(
+            r for r in records if r["kind"] != "retro" and (not teams or r["team"] in teams))
+        emit(to_csv(chosen), output)
+    else:
+        from retro.export.json_out import report_data
+        from retro.render import safe_json
+
+        emit(safe_json(report_data(result, scope=scope), indent=2) + "\n", output)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "md"]), default="csv",
+              show_default=True, help="Output format.")  # fmt: skip
+@click.option("--kind", "-k", "kinds", multiple=True, type=click.Choice(ENTRY_KINDS + ("retro",)),
+              help="Only entries of this kind (repeatable).")  # fmt: skip
+@click.option("--team", "teams", multiple=True, metavar="NAME", help="Only this team (repeatable).")
+@click.option("--since", type=WHEN, help="Only entries from WHEN on.")
+@click.option("--until", type=WHEN, help="Only entries up to WHEN.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
+@click.pass_context
+@handle_errors
+def export(
+    ctx: click.Context, fmt: str, kinds: Sequence[str], teams: Sequence[str],
+    since: datetime | None, until: datetime | None, output: Path | None,
+) -> None:  # fmt: skip
+    """Export the entries themselves: CSV (formulas neutralised), JSON or Markdown."""
+    from retro.export.tables import entries_table
+    from retro.model import full_view
+
+    repo = _app(ctx).repo().load()
+    records = repo.find(kinds=kinds, teams=teams, since=since, until=until)
+    if fmt == "csv":
+        from retro.export.csv_out import to_csv
+
+        emit(to_csv(entries_table(records)), output)
+    elif fmt == "json":
+        from retro.render import safe_json
+
+        emit(safe_json([full_view(r) for r in records], indent=2) + "\n", output)
+    else:
+        from retro.export.markdown import table_markdown
+
+        emit("\n".join(table_markdown(entries_table(records))), output)
+    ctx.exit(_report_damage(repo))
+
+
 def main() -> None:
     """The console entry point."""
     cli(prog_name="retro")

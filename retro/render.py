@@ -100,6 +100,56 @@ def entries_table(records: Sequence[Record], *, total: int, width: int | None = 
         )
 
 
+# Terse headers for the terminal; the other formats keep the full column names.
+TEXT_HEADERS = {
+    "period_start": "from", "period_end": "to", "outputs": "out", "outcomes": "outc",
+    "outcome_ratio": "ratio", "orphan_outputs": "orph", "unanchored_outcomes": "unan",
+    "risk_reduction": "risk-", "predictability_gained": "pred+", "lessons": "less",
+    "late_lessons": "lateL", "late_dependencies": "lateD", "coherence": "coh",
+    "review_by": "review", "focus": "focus",
+}  # fmt: skip
+TEXT_HIDDEN = {"id", "focus_by_team", "aliases", "period_end"}
+TEXT_WRAPPED = {"decision", "teams", "on"}  # long text; the other columns stay on one line
+
+
+def _terse(column: str, value: Any) -> str:
+    from retro.export.tables import cell
+
+    text = cell(value)
+    if column in ("period_start", "period_end", "review_by") and len(text) == 10:
+        return text[5:]  # 2026-11-09 -> 11-09
+    return text
+
+
+def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None = None) -> None:
+    """Print plain tables (retro.export.tables.Table) as Rich tables that fit the terminal."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+
+    console = Console(width=width, highlight=False)
+    if heading:
+        console.print(Text(clean(heading, multiline=True), style="bold"))
+    for plain in tables:
+        table = Table(title=Text(plain.title, style="bold"), title_justify="left",
+                      header_style="bold", pad_edge=False, box=None,
+                      collapse_padding=True)  # fmt: skip
+        shown = [n for n, column in enumerate(plain.columns) if column not in TEXT_HIDDEN]
+        cells = [[clean(_terse(plain.columns[n], row[n])) for n in shown] for row in plain.rows]
+        for position, number in enumerate(shown):
+            column = plain.columns[number]
+            widest = max((len(row[position]) for row in cells), default=1)
+            table.add_column(Text(clean(TEXT_HEADERS.get(column, column))), overflow="fold",
+                             min_width=None if column in TEXT_WRAPPED else min(widest, 12))
+        for row in cells:
+            table.add_row(*(Text(value) for value in row))
+        if not plain.rows:
+            table.add_row(*(Text("—" if n == 0 else "") for n in range(len(plain.columns))))
+        console.print(table)
+        console.print()
+
+
 def _field_order(rec: Mapping[str, Any]) -> list[str]:
     known = [*COMMON_FIELDS, *KIND_FIELDS.get(rec.get("kind", ""), {})]
     return [k for k in known if k in rec] + sorted(k for k in rec if k not in known)

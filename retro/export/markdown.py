@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from retro.insights import (
     LinkIndex,
@@ -20,6 +20,10 @@ from retro.insights import (
 )
 from retro.model import ENTRY_KINDS, Record, risk_score, title
 from retro.sanitize import clean
+
+if TYPE_CHECKING:
+    from retro.export.tables import Table
+    from retro.report import Report
 
 _BREAKS = re.compile("\r\n|[\r\n\v\f\x85\u2028\u2029]")
 # Characters that start Markdown structure anywhere in a line: escapes, code, emphasis,
@@ -288,3 +292,27 @@ def retro_summary(
         *_section("Actions", _action_lines(of["action"])),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def table_markdown(table: Table) -> list[str]:
+    """A table as Markdown lines: every cell made inert."""
+    from retro.export.tables import cell
+
+    if not table.rows:
+        return [f"## {table.title}", "", _NONE, ""]
+    head = "| " + " | ".join(md_text(c) for c in table.columns) + " |"
+    rule = "|" + "|".join(" --- " for _ in table.columns) + "|"
+    rows = ["| " + " | ".join(md_text(cell(v)) or " " for v in row) + " |" for row in table.rows]
+    return [f"## {table.title}", "", head, rule, *rows, ""]
+
+
+def report_markdown(report: Report, *, scope: str) -> str:
+    """The organisation report as Markdown that pastes cleanly into a wiki."""
+    from retro.export.tables import report_tables
+
+    lines = ["# Outcomes across teams", "", md_text(scope), ""]
+    unreinforced = [md_text(d.title) for d in report.unreinforced]
+    lines += ["**Decisions no team reinforces:** " + ("; ".join(unreinforced) or _NONE), ""]
+    for table in report_tables(report):
+        lines += table_markdown(table)
+    return "\n".join(lines)

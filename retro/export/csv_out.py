@@ -1,0 +1,36 @@
+"""CSV: one tidy table, with spreadsheet formulas neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from retro.export.tables import Table, cell
+from retro.sanitize import clean
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: object) -> str:
+    """A cell a spreadsheet will never run: formula starts get a leading apostrophe."""
+    text = cell(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        text = "'" + text
+    return clean(text, multiline=True)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def to_csv(table: Table) -> str:
+    """``table`` as CSV text (header row first)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows([safe_cell(v) for v in row] for row in table.rows)
+    return out.getvalue()

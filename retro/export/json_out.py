@@ -1,0 +1,48 @@
+"""The report as JSON: every figure, for scripts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from retro.report import Report
+
+
+def report_data(report: Report, *, scope: str) -> dict[str, Any]:
+    """Every figure of the report as plain data."""
+    return {
+        "scope": scope,
+        "teams": report.teams,
+        "coherence": report.coherence,
+        "coherence_by_team": report.coherence_by_team,
+        "focus_by_team": report.focus_by_team,
+        "periods": [
+            {
+                "team": p.team,
+                "period_start": p.period_start,
+                "period_end": p.period_end,
+                "focus": p.focus,
+                "retro": p.retro,
+                **asdict(p.metrics),
+            }
+            for p in report.periods
+        ],
+        "decisions": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "review_by": d.review_by,
+                "aliases": d.aliases,
+                "teams": d.teams,
+                "focus_by_team": d.focus,
+                "aligned": d.aligned,
+                "outcomes": [r["id"] for r in d.outcomes],
+                "risks": [r["id"] for r in d.risks],
+                "risk_reduction": d.risk_reduction,
+                "lessons": [r["id"] for r in d.lessons],
+            }
+            for d in report.decisions
+        ],
+        "unreinforced_decisions": [d.id for d in report.unreinforced],
+        "shared_dependencies": [asdict(d) for d in report.dependencies],
+    }
