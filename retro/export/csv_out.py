@@ -12,19 +12,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will never run: formula starts get a leading apostrophe."""
+    """A cell a spreadsheet will never run: text starting like a formula gets an apostrophe.
+
+    Figures retro computed (numbers) are left as numbers, negative ones included.
+    """
     text = cell(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
+    if text.startswith(_FORMULA_START) and not isinstance(value, int | float):
         text = "'" + text
     return clean(text, multiline=True)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def to_csv(table: Table) -> str:
