@@ -243,3 +243,34 @@ async def test_resume_after_the_terminal_is_killed(settings: Settings) -> None:
         shown = screen_text(app)
         assert "Outputs with no outcome yet: 2" in shown
         assert "Shipped one-click refunds" in shown
+
+
+async def test_report_screen_from_home(tmp_path: Path, isolated: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from retro.merge import merge
+    from retro.resources import sample_logs
+    from retro.store.journal import Journal, write_atomically
+
+    monkeypatch.setenv("RETRO_NOW", NOW)
+    log = tmp_path / "all-teams.jsonl"
+    write_atomically(log, merge([(str(p), Journal(p).read().events)
+                                 for p in sample_logs()]).lines())  # fmt: skip
+    config = isolated / "config" / "config.toml"
+    write_config(config, {"team": "payments", "log": str(log)})
+    app = RetroApp(Settings(config_file=config), poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("r")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "Coherence" in screen_text(app):
+                break
+        shown = screen_text(app)
+        assert "4 teams" in shown and "onboarding" in shown
+        assert "Decisions no team reinforces: Consolidate onto one event" in shown
+        await pilot.press("right")
+        await pilot.pause(0.2)
+        assert "Reach 99.9% checkout availability" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HomeScreen)

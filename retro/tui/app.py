@@ -228,6 +228,12 @@ class RetroApp(App[None]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
 
+    def action_report(self) -> None:
+        from retro.tui.screens.report import ReportScreen
+
+        if self.loaded and not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
+
     def action_export(self) -> None:
         from retro.tui.screens.steps import export_summary
 
@@ -240,6 +246,8 @@ class RetroApp(App[None]):
         yield SystemCommand("Quick check-in", "What changed, what risk went down, what we learned",
                             self.action_checkin)  # fmt: skip
         yield SystemCommand("Home", "The team's retros and what is due", self.action_home)
+        yield SystemCommand("Organisation report", "Every team in the log: outcomes, decisions, "
+                            "fragmentation", self.action_report)  # fmt: skip
         yield SystemCommand("Help", "Keys and steps", self.action_help)
         if self.retro is not None:
             from retro.tui.widgets import STEP_TITLES

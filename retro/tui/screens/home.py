@@ -37,6 +37,7 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "app.start_retro", "Start/resume retro"),
         Binding("c", "app.checkin", "Check-in"),
+        Binding("r", "app.report", "Report"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -58,6 +59,7 @@ class HomeScreen(Screen[None]):
             yield Button("Start or resume this sprint's retro", id="start", variant="primary",
                          compact=True)  # fmt: skip
             yield Button("Quick check-in", id="checkin", compact=True)
+            yield Button("Organisation report", id="report", compact=True)
         yield Footer()
 
     ready = False  # set once mounted: only then can the log's changes be shown
@@ -109,3 +111,5 @@ class HomeScreen(Screen[None]):
             self.retro_app.action_start_retro()
         elif event.button.id == "checkin":
             self.retro_app.action_checkin()
+        elif event.button.id == "report":
+            self.retro_app.action_report()

@@ -1,0 +1,77 @@
+"""The organisation report as a screen: teams and periods, decisions, fragmentation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, TabbedContent
+
+from retro.export.tables import Table, cell, report_tables
+from retro.model import Record
+from retro.report import Report, build_report
+from retro.sanitize import clean
+
+if TYPE_CHECKING:
+    from retro.tui.app import RetroApp
+
+
+class ReportScreen(Screen[None]):
+    """Across every team in the log: figures per sprint, the decision ledger, fragmentation."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    ready = False
+
+    @property
+    def retro_app(self) -> RetroApp:
+        return cast("RetroApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="report-scope", classes="step-hint")
+        yield LoadingIndicator(id="report-loading")
+        with TabbedContent("Teams", "Decisions", "Fragmentation", "Dependencies",
+                           id="report-tabs"):  # fmt: skip
+            for name in ("teams", "decisions", "fragmentation", "dependencies"):
+                yield DataTable[Text](id=f"report-{name}", zebra_stripes=True, cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "organisation report"
+        self.query_one("#report-tabs").display = False
+        self.ready = True
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Compute the report again, away from the screen."""
+        self.compute(list(self.retro_app.repo.storage.records.values()))
+
+    @work(thread=True, exclusive=True)
+    def compute(self, records: list[Record]) -> None:
+        result = build_report(records)
+        self.app.call_from_thread(self.show, result, len(records))
+
+    def show(self, result: Report, entries: int) -> None:
+        """Fill the tables."""
+        self.query_one("#report-loading").display = False
+        self.query_one("#report-tabs").display = True
+        unreinforced = "; ".join(d.title for d in result.unreinforced) or "none"
+        coherence = "—" if result.coherence is None else f"{result.coherence:.2f}"
+        self.query_one("#report-scope", Label).update(Text(clean(
+            f"{len(result.teams)} teams, {entries} entries. Coherence {coherence}. "
+            f"Decisions no team reinforces: {unreinforced}")))  # fmt: skip
+        for table in report_tables(result):
+            self._fill(self.query_one(f"#report-{table.name}", DataTable), table)
+
+    @staticmethod
+    def _fill(widget: DataTable[Text], table: Table) -> None:
+        widget.clear(columns=True)
+        shown = [n for n, c in enumerate(table.columns) if c not in ("id", "aliases")]
+        for n in shown:
+            widget.add_column(table.columns[n].replace("_", " "))
+        for row in table.rows:
+            widget.add_row(*(Text(clean(cell(row[n]))[:60]) for n in shown))
