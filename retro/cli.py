@@ -22,6 +22,7 @@ from retro.store import Repository
 if TYPE_CHECKING:
     from retro.merge import Merge
     from retro.store.events import Event
+    from retro.store.journal import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar when merging more than this
@@ -523,8 +524,7 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="retro-demo-"))
     for log in logs:
         shutil.copy(log, folder / log.name)
-    inputs, versions, _ = read_inputs([folder / log.name for log in logs], skip_bad=False,
-                                      side=None)  # fmt: skip
+    inputs, versions, _ = read_inputs([folder / log.name for log in logs], skip_bad=False)
     combined = Journal(folder / "all-teams.jsonl")
     write_atomically(combined.path, merge(inputs, versions=versions).lines())
     config = folder / "config.toml"
@@ -558,16 +558,16 @@ def themes(ctx: click.Context) -> None:
 
 
 def read_inputs(
-    paths: Sequence[Path], *, skip_bad: bool, side: Path | None
-) -> tuple[list[tuple[str, list[Event]]], list[tuple[int, int]], int]:
+    paths: Sequence[Path], *, skip_bad: bool
+) -> tuple[list[tuple[str, list[Event]]], list[tuple[int, int]], list[tuple[Path, list[Problem]]]]:
     """Every input's events, checked before anything is written.
 
-    A damaged line stops the merge, naming file and line, unless ``skip_bad``:
-    then it is copied verbatim to ``side``. Returns (inputs, versions, rejected).
+    A damaged line stops the merge, naming file and line, unless ``skip_bad``.
+    Returns (inputs, versions, the damaged lines of each input).
     """
-    from retro.store.journal import Journal, Problem, copy_lines
+    from retro.store.journal import Journal, Problem
 
-    inputs, versions, rejected = [], [], 0
+    inputs, versions, rejected = [], [], []
     total = sum(p.stat().st_size for p in paths if p.is_file())
     with click.progressbar(length=total, label="merging", file=sys.stderr,
                            hidden=total < PROGRESS_BYTES) as bar:  # fmt: skip
@@ -582,13 +582,22 @@ def read_inputs(
             if bad and not skip_bad:
                 raise LogError(f"{path}: {bad[0]} (nothing was written; --skip-bad merges "
                                "the good lines and sets the bad ones aside)")  # fmt: skip
-            if bad and side is not None:
-                copy_lines(path, bad, side)
-            rejected += len(bad)
+            if bad:
+                rejected.append((path, bad))
             inputs.append((str(path), batch.events))
             versions.append(journal.version)
             bar.update(path.stat().st_size)
     return inputs, versions, rejected
+
+
+def set_aside(rejected: Sequence[tuple[Path, Sequence[Problem]]], side: Path | None) -> int:
+    """Copy the damaged lines, verbatim, to ``side`` (once the merge is written)."""
+    from retro.store.journal import copy_lines
+
+    if side is not None:
+        for path, bad in rejected:
+            copy_lines(path, bad, side)
+    return sum(len(bad) for _, bad in rejected)
 
 
 def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, target: str) -> None:
@@ -663,7 +672,7 @@ def merge_command(
         raise click.UsageError("say where the merge goes: -o OUT, or --into LOG")
     target = into or output
     side = target.with_name(target.name + ".rejected") if target and not dry_run else None
-    inputs, versions, rejected = read_inputs(logs, skip_bad=skip_bad, side=side)
+    inputs, versions, damaged = read_inputs(logs, skip_bad=skip_bad)
     if into is None or dry_run:
         base: list[Event] = []
         if into is not None and into.exists():
@@ -681,6 +690,9 @@ def merge_command(
             base = existing.events if existing else []
             result = merge(inputs, versions=[*versions, journal.version], base=base)
             write_atomically(into, result.lines())
+    if output is not None and side is not None and not dry_run:
+        side.unlink(missing_ok=True)  # a new output: its side file tells of this merge only
+    rejected = set_aside(damaged, side)
     print_merge(result, rejected, side, fmt, "(dry run)" if dry_run else str(target))
 
 
@@ -698,7 +710,7 @@ def merge_driver(ancestor: Path, ours: Path, theirs: Path) -> None:
     from retro.store.journal import write_atomically
 
     present = [p for p in (ancestor, ours, theirs) if p.exists() and p.stat().st_size]
-    inputs, versions, _ = read_inputs(present, skip_bad=False, side=None)
+    inputs, versions, _ = read_inputs(present, skip_bad=False)
     write_atomically(ours, merge(inputs, versions=versions).lines())
 
 
@@ -764,7 +776,7 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
     from retro.merge import merge
     from retro.store.events import PUT, replay
 
-    inputs, versions, _ = read_inputs(logs, skip_bad=False, side=None)
+    inputs, versions, _ = read_inputs(logs, skip_bad=False)
     merged = merge(inputs, versions=versions)
     current = [e["rec"] for e in replay(merged.events).values() if e["op"] == PUT]
     current.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))

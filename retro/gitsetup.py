@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -34,12 +35,12 @@ def attributes_file(global_: bool, cwd: Path) -> Path:
     if not global_:
         return Path(_git("rev-parse", "--show-toplevel", cwd=cwd)) / ".gitattributes"
     try:
-        configured = _git("config", "--global", "core.attributesFile", cwd=cwd)
+        configured = _git("config", "--global", "--includes", "core.attributesFile", cwd=cwd)
     except RetroError:
         configured = ""
     if configured:
         return Path(configured).expanduser()
-    return Path.home() / ".config" / "git" / "attributes"
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "git/attributes"
 
 
 def setup(*, global_: bool, pattern: str, cwd: Path) -> tuple[Path, str]:

@@ -250,7 +250,7 @@ class Repository:
         self._ensure()
         records = self.storage.records
         ref = ref.strip()
-        if ref in records:
+        if ref in records and (not kinds or records[ref]["kind"] in kinds):
             return ref
         if deleted:
             ids = [rid for rid in self.storage.heads if rid.startswith(ref.lower())]
