@@ -13,8 +13,6 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from dateutil.parser import ParserError, UnknownTimezoneWarning
-from dateutil.parser import parse as _dateutil_parse
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 from dateutil.rrule import DAILY, rrule
 
@@ -243,6 +241,9 @@ def _free_form(clean: str, now: datetime) -> datetime | None:
         return None
     if any(zone["offset"] for zone in _ZONE.finditer(clean)):
         return None  # dateutil reads "GMT+2" the POSIX way, as two hours behind UTC
+    from dateutil.parser import ParserError, UnknownTimezoneWarning  # slow to import: on demand
+    from dateutil.parser import parse as _dateutil_parse
+
     clean = _ZONE.sub(lambda zone: zone.group().upper(), clean)
     default = datetime.combine(now.date(), time())
     with warnings.catch_warnings():

@@ -87,6 +87,7 @@ class RetroApp(App[None]):
     def load_log(self) -> None:
         """Read the whole log away from the screen, which stays responsive meanwhile."""
         self.repo.load(missing_ok=True)
+        self.repo.links()  # the indexes, built here rather than on the screen's first refresh
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "load":

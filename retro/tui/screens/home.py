@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
 
 from retro import sessions
-from retro.insights import entries_by_retro, metrics
+from retro.insights import metrics
 from retro.tui.widgets import EntryTable, cell, entry_row
 
 if TYPE_CHECKING:
@@ -82,10 +82,9 @@ class HomeScreen(Screen[None]):
         repo = app.repo
         records = repo.storage.records
         rows = []
-        grouped = entries_by_retro(records.values())
         index = app.link_index()
         for retro in sessions.retros(repo, app.team):
-            scope = grouped.get(retro["id"], [])
+            scope = sessions.entries(repo, retro)
             figures = metrics(scope, context=records, period_end=sessions.period_end(retro),
                               index=index)  # fmt: skip
             ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"

@@ -1,0 +1,208 @@
+"""How fast the app starts: the home screen on a small and a large log, and its stalls.
+
+Every figure is a ratio against a baseline measured in the same run, from the
+median of several interleaved repetitions (absolute times are printed for
+information only; they are not comparable between machines). Each time is the
+wall time of a whole fresh process (interpreter start-up included), started by
+``startup_app.py`` in headless mode and left as soon as it reaches its point:
+
+- ``startup_home``: retro on the sample team log, until the home screen is shown
+  with its tables filled ÷ a minimal Textual app (a Header, a DataTable of a few
+  rows and a Footer) until its first screen is shown.
+- ``startup_home_100k``: retro on a 100,000-entry log until the home screen is
+  shown, with its loading indicator (keys work from then on) ÷ the minimal app.
+- ``startup_home_100k_loaded``: retro on that log until the log is loaded and the
+  home tables are filled ÷ a bare Python process that ``json.loads`` every line of
+  the same file. Informational: ``--check`` does not fail on it.
+- ``startup_100k_max_stall``: the largest gap between the ticks of a 50 ms interval
+  on the app, from its mount until the first tick after the home tables are filled
+  on that log (the loading thread and then the filling of the tables on the event
+  loop), ÷ 250 ms; the median over the runs.
+
+Usage::
+
+    python benchmarks/bench_startup.py [--quick] [--check] [--entries N]
+
+``--quick`` runs a smaller log with fewer repetitions (a smoke test); ``--check``
+exits 1 when a ratio misses its target (otherwise the script reports and exits 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench_log import AUTHOR, TEAM, interleaved, measure, median, mib, ms
+from make_log import make_log
+
+from retro.resources import sample_logs
+
+PROBE = Path(__file__).resolve().parent / "startup_app.py"
+STALL_LIMIT = 0.25  # seconds: the gap between ticks that the stall ratio is measured against
+TARGETS = {
+    "startup_home": 1.5,
+    "startup_home_100k": 1.5,
+    "startup_home_100k_loaded": 3.0,
+    "startup_100k_max_stall": 1.0,
+}
+INFORMATIONAL = {"startup_home_100k_loaded"}
+# The baseline of loading the log: read it and keep every decoded line.
+_JSON_LOADS = """\
+import json, sys
+with open(sys.argv[1], "rb") as stream:
+    objects = [json.loads(line) for line in stream]
+"""
+
+
+def app_env(tmp: Path, log: Path) -> dict[str, str]:
+    """The environment of an app run on ``log``: a private config naming the team and the log."""
+    config = tmp / f"{log.stem}.toml"
+    config.write_text(f'team = "{TEAM}"\nauthor = "{AUTHOR}"\nlog = {json.dumps(str(log))}\n',
+                      encoding="utf-8")  # fmt: skip
+    env = dict(os.environ)
+    for name in ("RETRO_LOG", "RETRO_TEAM", "RETRO_AUTHOR", "RETRO_THEME", "RETRO_NOW",
+                 "RETRO_MAX_LOG_BYTES", "PYTHONDONTWRITEBYTECODE", "TEXTUAL"):  # fmt: skip
+        env.pop(name, None)
+    env.update(
+        RETRO_CONFIG=str(config),
+        # Start-up as installed (compiled modules cached), without writing next to the sources.
+        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
+    )
+    return env
+
+
+def timed(command: list[str], env: dict[str, str]) -> Callable[[], float]:
+    return lambda: measure(command, env).seconds
+
+
+def probe(mode: str) -> list[str]:
+    return [sys.executable, str(PROBE), mode]
+
+
+def stall_run(env: dict[str, str]) -> dict[str, Any]:
+    """One run of the stall probe: its largest gaps between ticks, in seconds."""
+    done = subprocess.run(probe("stall"), env=env, capture_output=True, text=True,
+                          timeout=600, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"the stall probe failed ({done.returncode}): "
+                           f"{done.stderr.strip()[-2000:]}")  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def span(times: list[float]) -> str:
+    """The range of some runs, for a spread the median hides."""
+    return f"runs {ms(min(times))} to {ms(max(times))}"
+
+
+def report(name: str, ratio: float, details: str) -> bool:
+    """Print one result line; True when the ratio meets its target (or is informational)."""
+    target = TARGETS[name]
+    print(f"{name}: ratio {ratio:.2f} (target <= {target:g}) [{details}]", flush=True)
+    return ratio <= target or name in INFORMATIONAL
+
+
+def bench_startup(small: Path, big: Path, entries: int, tmp: Path, reps: int) -> list[bool]:
+    small_env, big_env = app_env(tmp, small), app_env(tmp, big)
+    minimal = timed(probe("minimal"), small_env)
+    home = timed(probe("filled"), small_env)
+    shown = timed(probe("shown"), big_env)
+    filled = timed(probe("filled"), big_env)
+    loads = timed([sys.executable, "-c", _JSON_LOADS, str(big)], big_env)
+
+    interleaved(1, minimal, home, shown)  # warm up: caches, compiled modules
+    runs = interleaved(reps, minimal, home, shown, filled, loads)
+    base, home_time, shown_time, filled_time, loads_time = (median(times) for times in runs)
+    _, home_span, shown_span, filled_span, _ = (span(times) for times in runs)
+    small_entries = small.read_bytes().count(b"\n") - 1
+    size = mib(big.stat().st_size)
+    return [
+        report(
+            "startup_home",
+            home_time / base,
+            f"retro until the home tables are filled {ms(home_time)} on the sample "
+            f"{small.stem} log ({small_entries} entries) vs a minimal Textual app until its "
+            f"first screen {ms(base)}; whole processes, median of {reps} ({home_span}), "
+            "interleaved",
+        ),
+        report(
+            "startup_home_100k",
+            shown_time / base,
+            f"retro until the home screen is shown, loading, {ms(shown_time)} on "
+            f"{entries:,} entries ({size}) vs the minimal app {ms(base)}; median of {reps} "
+            f"({shown_span}), interleaved",
+        ),
+        report(
+            "startup_home_100k_loaded",
+            filled_time / loads_time,
+            f"retro until the log is loaded and the home tables are filled "
+            f"{filled_time:.2f} s vs json.loads of every line {loads_time:.2f} s; "
+            f"{entries:,} entries, {size}; median of {reps} ({filled_span}), interleaved; "
+            "informational",
+        ),
+    ]
+
+
+def bench_stall(big: Path, entries: int, tmp: Path, reps: int) -> bool:
+    env = app_env(tmp, big)
+    runs = [stall_run(env) for _ in range(reps)]
+    gap = median([run["all_max"] for run in runs])
+    loading = median([run["load_max"] for run in runs])
+    filling = median([run["fill_seconds"] for run in runs])
+    worst = max(run["all_max"] for run in runs)
+    return report(
+        "startup_100k_max_stall",
+        gap / STALL_LIMIT,
+        f"largest gap between ticks of a 50 ms interval {ms(gap)} (target <= "
+        f"{STALL_LIMIT * 1000:.0f} ms), from the mount until the home tables are filled on "
+        f"{entries:,} entries; while the loading thread runs {ms(loading)}, filling the "
+        f"tables on the event loop {ms(filling)}; worst {ms(worst)}; median of {reps}",
+    )
+
+
+def sample_log(team: str) -> Path:
+    for path in sample_logs():
+        if path.stem == team:
+            return path
+    raise SystemExit(f"the sample log of {team} is missing from this installation")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small, fast run (smoke test)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--entries", type=int, help="entries of the big log (default 100,000)")
+    args = parser.parse_args(argv)
+    entries = args.entries or (10_000 if args.quick else 100_000)
+    reps = 3 if args.quick else 7
+
+    with tempfile.TemporaryDirectory(prefix="retro-bench-") as name:
+        tmp = Path(name)
+        small, big = tmp / f"{TEAM}.jsonl", tmp / "big.jsonl"
+        began = time.perf_counter()
+        shutil.copy(sample_log(TEAM), small)
+        make_log(big, entries, seed=2)
+        print(
+            f"# the sample {TEAM} log and a log of {entries:,} entries "
+            f"({mib(big.stat().st_size)}) written in {time.perf_counter() - began:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        met = [
+            *bench_startup(small, big, entries, tmp, reps),
+            bench_stall(big, entries, tmp, reps),
+        ]
+    return 1 if args.check and not all(met) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Start an app headless, leave as soon as it reaches a given point; used by bench_startup.py.
+
+Modes (the settings, log included, come from the config file named by ``RETRO_CONFIG``):
+
+- ``minimal``: a minimal Textual app (a Header, a DataTable of a few rows, a Footer)
+  that leaves once its first screen is shown (its ``on_ready``).
+- ``shown``: retro, left once the home screen is mounted and shown (with its loading
+  indicator while the log loads): the first screen where keys work.
+- ``filled``: retro, left once the log is loaded and the home screen's tables are filled.
+- ``stall``: like ``filled``, with a 50 ms interval on the app whose ticks are timed;
+  prints a JSON object with the largest gaps between ticks (in seconds) on stdout.
+
+Every mode runs the app the same way: on an event loop of its own, which is left
+open, and then ``os._exit`` as soon as the app is done. The thread that loads the
+log cannot be interrupted, and both ``asyncio.run`` (what ``App.run`` uses) and a
+normal interpreter exit wait for it to finish, which is not start-up time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Footer, Header
+from textual.worker import Worker, WorkerState
+
+MODES = ("minimal", "shown", "filled", "stall")
+TICK = 0.05  # seconds between the ticks of the stall probe
+
+
+class MinimalApp(App[None]):
+    """The baseline: about the least a table app shows."""
+
+    TITLE = "minimal"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("period", "focus", "status", "ratio", "entries")
+        for n in range(5):
+            table.add_row(f"2026-0{n + 1}-01 – 2026-0{n + 1}-14", "outcomes", "closed",
+                          f"0.{n}5", str(10 + n))  # fmt: skip
+
+    def on_ready(self) -> None:
+        self.call_after_refresh(self.exit)
+
+
+def retro_probe(mode: str) -> App[None]:
+    """retro's app, unchanged but for a probe that sees when ``mode``'s point is reached."""
+    from retro.config import Settings
+    from retro.tui.app import RetroApp
+    from retro.tui.screens.home import HomeScreen
+
+    class Probe(RetroApp):
+        # A relative CSS_PATH is read beside the class's module: name the package's own file.
+        CSS_PATH = str(Path(sys.modules[RetroApp.__module__].__file__ or "").parent / "retro.tcss")
+        reached = False
+        ticks: list[float]
+        fill_began: float | None = None  # the loop sees the load's success and fills the tables
+        fill_ended: float | None = None
+
+        def __init__(self) -> None:
+            super().__init__(Settings(), start="home", poll=False)
+            self.ticks = []
+
+        def on_mount(self) -> None:  # runs before RetroApp.on_mount (Textual calls both)
+            if mode == "stall":  # no extra timer: only the ticks wake the loop up
+                self.ticks.append(time.perf_counter())
+                self.set_interval(TICK, self.tick)
+            else:
+                self.set_interval(0.005, self.check)
+
+        def on_ready(self) -> None:
+            self.check()
+
+        def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+            if event.worker.group == "load" and event.state == WorkerState.SUCCESS:
+                self.fill_began = time.perf_counter()  # before RetroApp's handler fills
+
+        def data_changed(self) -> None:
+            super().data_changed()
+            if self.fill_ended is None and self.fill_began is not None:
+                self.fill_ended = time.perf_counter()
+            self.check()
+
+        def tick(self) -> None:
+            self.ticks.append(time.perf_counter())
+            if self.reached:
+                self.exit()
+            else:
+                self.check()
+
+        def check(self) -> None:
+            if self.reached:
+                return
+            screen = self.screen
+            if not (isinstance(screen, HomeScreen) and screen.ready and screen.is_current):
+                return
+            if mode != "shown":
+                retros = screen.query_one("#retros", DataTable)
+                if not (self.loaded and screen.query_one("#home").display and retros.row_count):
+                    return
+            self.reached = True
+            if mode != "stall":  # stall leaves at the next tick, to time a freeze of the filling
+                self.call_after_refresh(self.exit)
+
+    return Probe()
+
+
+def stalls(app: Any) -> dict[str, float]:
+    """The largest gaps between ticks (seconds): while the log loads, and with the filling.
+
+    ``load_max`` counts the ticks up to the moment the loop handles the load's success
+    (the last gap is cut there); ``all_max`` counts every gap up to the first tick after
+    the tables were filled, so it includes the filling, done on the loop.
+    """
+    ticks: list[float] = app.ticks
+    began, ended = app.fill_began, app.fill_ended
+    before = [t for t in ticks if t <= began]
+    during = [b - a for a, b in zip(before, before[1:], strict=False)]
+    return {
+        "load_max": max([*during, began - before[-1]]),
+        "all_max": max(b - a for a, b in zip(ticks, ticks[1:], strict=False)),
+        "load_seconds": began - ticks[0],
+        "fill_seconds": ended - began,
+        "ticks": len(ticks),
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in MODES:
+        print(f"usage: startup_app.py {{{','.join(MODES)}}}", file=sys.stderr)
+        return 2
+    mode = argv[0]
+    app = MinimalApp() if mode == "minimal" else retro_probe(mode)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    app.run(headless=True, loop=loop)
+    status = app.return_code or 0
+    if status == 0 and mode != "minimal" and not getattr(app, "reached", False):
+        print(f"startup_app: left before the {mode} point", file=sys.stderr)
+        status = 3
+    if status == 0 and mode == "stall":
+        print(json.dumps(stalls(app)))
+    return status
+
+
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
