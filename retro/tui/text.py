@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from textual.content import Content
@@ -24,3 +25,13 @@ def value(field: Any) -> Content:
 def label(rec: Record, width: int = 60) -> Content:
     """A record's one-line title."""
     return literal(title(rec, width))
+
+
+def period_label(retro: Record) -> str:
+    """``09 Nov – 22 Nov 2026``: a retro's period, short enough for narrow terminals."""
+    try:
+        start = date.fromisoformat(str(retro.get("period_start")))
+        end = date.fromisoformat(str(retro.get("period_end")))
+    except ValueError:
+        return "?"
+    return f"{start:%d %b} – {end:%d %b %Y}"

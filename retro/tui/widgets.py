@@ -101,6 +101,9 @@ class CountsPanel(Vertical):
         self.query_one("#count-orphans").set_class(bool(metrics.orphan_outputs), "warn")
 
 
+FLAG_STYLES = frozenset({"late", "orphan"})  # theme variables that colour flags in tables
+
+
 def cell(text: object, style: str = "") -> Text:
     """A table cell that shows ``text`` literally (DataTable parses plain strings as markup)."""
     return Text(clean(str(text)), style=style, no_wrap=True, overflow="ellipsis")
@@ -127,15 +130,18 @@ class EntryTable(DataTable[Text]):
         rows = list(rows)
         width = self.size.width or self.app.size.width - 30
         others = max(1, len(self._columns) - 1)
-        cap = max(9, min(24, (width - 3 - 24) // others - 2))  # the text keeps 24 at least
+        cap = max(10, min(24, (width - 3 - 24) // others - 2))  # the text keeps 24 at least
         widths = [
             min(cap, max([len(name), *(len(c[n].plain) for _, c in rows if n < len(c))]))
             for n, name in enumerate(self._columns)
         ]
-        widths[0] = max(20, width - 3 - sum(w + 2 for w in widths[1:]))
+        widths[0] = max(14, width - 3 - sum(w + 2 for w in widths[1:]))
+        colours = self.app.get_css_variables()
         for key, cells in rows:
             for text, most in zip(cells, widths, strict=False):
                 text.truncate(most, overflow="ellipsis")
+                if str(text.style) in FLAG_STYLES:  # a theme colour, by its variable's name
+                    text.style = f"bold {colours.get(str(text.style), '')}".strip()
             self.add_row(*cells, key=key)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
@@ -154,7 +160,7 @@ def entry_row(
     """A row for an entry: its text, then ``extra`` columns, then a flag column if given."""
     cells = [cell(title(rec, 200)), *(cell(x) for x in extra)]
     if flag is not None:
-        cells.append(cell(flag, "bold"))
+        cells.append(cell(flag, "late" if flag else ""))
     return rec["id"], cells
 
 

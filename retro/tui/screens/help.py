@@ -41,5 +41,5 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Label("retro — help", classes="step-title")
+            yield Label("retro — help  (Esc closes)", classes="step-title")
             yield Static(HELP, markup=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
@@ -13,22 +12,13 @@ from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingInd
 
 from retro import sessions
 from retro.insights import metrics
+from retro.tui.text import period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
 if TYPE_CHECKING:
     from retro.tui.app import RetroApp
 
 MAX_DUE = 200
-
-
-def period_label(retro: dict[str, object]) -> str:
-    """``09 Nov – 22 Nov 2026``: a retro's period, short enough for narrow terminals."""
-    try:
-        start = date.fromisoformat(str(retro.get("period_start")))
-        end = date.fromisoformat(str(retro.get("period_end")))
-    except ValueError:
-        return "?"
-    return f"{start:%d %b} – {end:%d %b %Y}"
 
 
 class HomeScreen(Screen[None]):
@@ -75,10 +65,13 @@ class HomeScreen(Screen[None]):
             self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Fill the tables from the log."""
+        """Fill the tables from the log (once they are shown, so that they know their width)."""
+        if not self.query_one("#home").display:
+            self.query_one("#loading").display = False
+            self.query_one("#home").display = True
+            self.call_after_refresh(self.refresh_data)
+            return
         app = self.retro_app
-        self.query_one("#loading").display = False
-        self.query_one("#home").display = True
         repo = app.repo
         records = repo.storage.records
         rows = []

@@ -26,10 +26,10 @@ from textual.widgets import (
 
 from retro.errors import RetroError
 from retro.insights import Metrics
-from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, risk_score
+from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, risk_score, title
 from retro.store.journal import write_atomically
 from retro.tui.forms import LINK_PICKERS, EntryForm
-from retro.tui.text import literal
+from retro.tui.text import literal, period_label
 from retro.tui.widgets import (
     STEP_TITLES,
     CountsPanel,
@@ -62,8 +62,7 @@ class StepScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         retro = self.retro_app.retro
         if retro is not None:  # set before the header is mounted, which then shows it
-            period = f"{retro.get('period_start', '')} – {retro.get('period_end', '')}"
-            self.sub_title = f"{retro['team']} · retro {period}"
+            self.sub_title = f"{retro['team']} · retro {period_label(retro)}"
         yield Header()
         yield StepBar(self.STEP, id="step-bar")
         with Horizontal(id="step-main"):
@@ -81,8 +80,11 @@ class StepScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._first_fill)  # once laid out, tables know their width
+
+    def _first_fill(self) -> None:
+        self.refresh_data()
         self.ready = True
-        self.call_after_refresh(self.refresh_data)  # once laid out, tables know their width
 
     def on_screen_resume(self) -> None:
         if self.ready:  # back from the help or the check-in: catch up
@@ -128,10 +130,10 @@ class FrameStep(StepScreen):
             ("facilitator", "Facilitator", retro.get("facilitator") or ""),
             ("participants", "Participants", ", ".join(retro.get("participants") or [])),
         ]
-        for name, title, value in fields:
+        for name, caption, value in fields:
             with Horizontal(classes="field"):
-                yield Label(title, classes="field-label")
-                yield Input(value=value, id=f"frame-{name}", compact=True)
+                yield Label(caption, classes="field-label")
+                yield Input(value=value, id=f"frame-{name}", compact=True, select_on_focus=False)
             yield Label("", id=f"error-{name}", classes="field-error", markup=False)
         with Horizontal(classes="field"):
             yield Label("Focus", classes="field-label")
@@ -265,7 +267,8 @@ class FollowUpsStep(StepScreen):
                              compact=True, allow_blank=False)  # fmt: skip
             with Horizontal(classes="field"):
                 yield Label("Outcome moved?", classes="field-label")
-                yield Select([(literal(m), m) for m in MOVED], id="fu-moved", compact=True)
+                yield Select([(literal(m), m) for m in MOVED], id="fu-moved", compact=True,
+                             prompt="did it move?")  # fmt: skip
             with Horizontal(classes="field"):
                 yield Label("Evidence", classes="field-label")
                 yield Input(placeholder="what shows it moved, or not", id="fu-evidence",
@@ -282,6 +285,8 @@ class FollowUpsStep(StepScreen):
         none = self.query_one("#followup-none", Label)
         none.update("" if actions else "No actions from last retro: nothing to follow up.")
         self.query_one("#followup-form").display = bool(actions)
+        if actions and not self.focused:
+            self.query_one("#followups").focus()
 
     @on(DataTable.RowHighlighted, "#followups")
     def load_action(self, event: DataTable.RowHighlighted) -> None:
@@ -328,7 +333,7 @@ class EntryStep(StepScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+n", "new", "New"),
-        Binding("ctrl+d", "delete", "Delete"),
+        Binding("ctrl+d", "delete", "Delete", priority=True),
     ]
 
     def body(self) -> ComposeResult:
@@ -354,9 +359,11 @@ class EntryStep(StepScreen):
     def refresh_body(self, figures: Metrics) -> None:
         records = self.retro_app.retro_entries([self.KIND])
         self.query_one("#list-title", Label).update(
-            f"{STEP_TITLES[self.STEP]} in this retro: {len(records)}   "
-            "(Enter on a row edits it)"
+            f"{STEP_TITLES[self.STEP]} in this retro: {len(records)}"
+            + ("   (Enter on a row edits it)" if records else "")
         )
+        self.query_one("#entries").display = bool(records)
+        self.query_one("#delete").display = bool(records)
         self.query_one("#entries", EntryTable).show(self.row(r, figures) for r in records)
 
     def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
@@ -440,7 +447,7 @@ class OutputsStep(EntryStep):
 
     def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
         orphan = rec["id"] in figures.orphan_outputs
-        return entry_row(rec, ["no outcome yet" if orphan else "✓"])
+        return entry_row(rec, [], "no outcome yet" if orphan else "")
 
 
 class OutcomesStep(EntryStep):
@@ -456,9 +463,11 @@ class OutcomesStep(EntryStep):
         return entry_row(rec, [rec.get("for_whom") or "", evidence or rec.get("evidence") or "",
                                confidence], anchored)  # fmt: skip
 
-    def extra(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
+        # The outputs still waiting for an outcome come first: the question of this step.
         yield Label("", id="orphans-title", classes="section")
         yield EntryTable(("output with no outcome yet",), id="orphans")
+        yield from super().body()
 
     def refresh_body(self, figures: Metrics) -> None:
         super().refresh_body(figures)
@@ -466,10 +475,11 @@ class OutcomesStep(EntryStep):
         orphans = [records[rid] for rid in figures.orphan_outputs if rid in records]
         self.query_one("#orphans-title", Label).update(
             f"Outputs with no outcome yet: {len(orphans)} — what did each change? "
-            "(Enter starts an outcome linked to it)" if orphans else
-            "Every output has an outcome."
+            "(Enter on one starts its outcome)" if orphans else
+            "Every output of this retro has an outcome."
         )  # fmt: skip
         self.query_one("#orphans", EntryTable).show(entry_row(o) for o in orphans)
+        self.query_one("#orphans").display = bool(orphans)
 
     @on(DataTable.RowSelected, "#orphans")
     def outcome_for(self, event: DataTable.RowSelected) -> None:
@@ -515,7 +525,7 @@ class DependenciesStep(EntryStep):
 class ActionsStep(EntryStep):
     STEP, KIND = "actions", "action"
     HINT = "Decisions to reconsider, experiments, follow-ups. They come back next retro."
-    COLUMNS = ("action", "owner", "due", "expected outcome")
+    COLUMNS = ("action", "owner", "due", "expected")
 
     def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
         return entry_row(rec, [rec.get("owner") or "", rec.get("due") or "",
@@ -552,7 +562,8 @@ class SummaryStep(StepScreen):
             f"{figures.outputs} outputs)",
             f"Orphan outputs         {len(figures.orphan_outputs)}",
             f"Unanchored outcomes    {len(figures.unanchored_outcomes)}",
-            f"Risk reduction         {figures.risk_reduction}  (over {figures.risks} risks)",
+            f"Risk reduction         {figures.risk_reduction}  "
+            f"(over {figures.risks} risk{'' if figures.risks == 1 else 's'})",
             f"Predictability gained  {figures.predictability_gained} outcomes "
             f"(confidence {figures.confidence_delta:+d})",
             f"Lessons                {figures.lessons}  ({len(figures.late_lessons)} late)",
@@ -573,11 +584,11 @@ class SummaryStep(StepScreen):
         for heading, ids in sections:
             if ids:
                 text.append(f"{heading}:")
-                text += [f"  • {records[i]['text'][:90]}" for i in ids if i in records]
+                text += [f"  • {title(records[i], 90)}" for i in ids if i in records]
         actions = app.retro_entries(["action"])
         if actions:
             text.append("Actions:")
-            text += [f"  • {a['text'][:70]} — {a.get('owner') or 'no owner'}, "
+            text += [f"  • {title(a, 60)} — {a.get('owner') or 'no owner'}, "
                      f"due {a.get('due') or '?'}" for a in actions]  # fmt: skip
         self.query_one("#summary-lists", Static).update(literal("\n".join(text), multiline=True))
         closed = retro.get("status") == "closed"
