@@ -47,6 +47,7 @@ async def wait_for_step(pilot: Pilot[None], step: str) -> None:
         await pilot.pause(0.05)
         screen = pilot.app.screen
         if isinstance(screen, StepScreen) and step == screen.STEP and screen.ready:
+            await pilot.pause(0.1)  # let what the step filled in be drawn
             return
     raise AssertionError(f"never reached {step}: on {pilot.app.screen}")
 
