@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from retro.config import write_config
+from retro.resources import resource_dir
 from retro.store import Repository
 
 TZ = timezone(timedelta(hours=1))
@@ -42,6 +45,22 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+SAMPLE_NOW = "2026-11-20T15:00:00+01:00"  # a Friday in sprint 6 of the sample data
+
+
+@pytest.fixture
+def sample_config(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config naming a copy of the payments sample log (always ``payments.jsonl``),
+    the sample's two-week cadence, and a clock frozen in its sixth sprint."""
+    monkeypatch.setenv("RETRO_NOW", SAMPLE_NOW)
+    log = tmp_path / "payments.jsonl"
+    shutil.copyfile(resource_dir("sample_data") / "payments.jsonl", log)
+    config = isolated / "config" / "config.toml"
+    write_config(config, {"team": "payments", "author": "Ana", "log": str(log),
+                          "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
+    return config
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ a deliberate change with ``pytest tests/test_snapshots.py --snapshot-update``.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
-from retro.config import Settings, write_config
-from retro.resources import resource_dir
+from retro.config import Settings
 from retro.tui.app import RetroApp
 from retro.tui.screens.checkin import CheckinScreen
 from retro.tui.screens.help import HelpScreen
@@ -35,15 +33,9 @@ RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 
 
 @pytest.fixture
-def settings(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The payments sample log (always named ``payments.jsonl``), a two-week cadence."""
-    monkeypatch.setenv("RETRO_NOW", NOW)
-    log = tmp_path / "payments.jsonl"
-    shutil.copyfile(resource_dir("sample_data") / "payments.jsonl", log)
-    config = isolated / "config" / "config.toml"
-    write_config(config, {"team": "payments", "author": "Ana", "log": str(log),
-                          "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
-    return Settings(config_file=config)
+def settings(sample_config: Path) -> Settings:
+    """The payments sample log, its cadence, a clock in its sixth sprint."""
+    return Settings(config_file=sample_config)
 
 
 async def settle(pilot: Pilot[None], ready: Callable[[Any], bool], what: str) -> None:

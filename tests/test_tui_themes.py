@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ from textual.pilot import Pilot
 from textual.widgets import Label
 
 from retro.config import Settings, write_config
-from retro.resources import resource_dir
 from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen
 from retro.tui.screens.steps import StepScreen
@@ -38,15 +36,9 @@ background = "#101418"
 
 
 @pytest.fixture
-def config(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A config naming a copy of the payments sample log and a two-week cadence."""
-    monkeypatch.setenv("RETRO_NOW", NOW)
-    log = tmp_path / "payments.jsonl"
-    shutil.copyfile(resource_dir("sample_data") / "payments.jsonl", log)
-    path = isolated / "config" / "config.toml"
-    write_config(path, {"team": "payments", "author": "Ana", "log": str(log),
-                        "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
-    return path
+def config(sample_config: Path) -> Path:
+    """The payments sample log, its cadence, a clock in its sixth sprint."""
+    return sample_config
 
 
 def read_config(path: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -309,6 +309,15 @@ def _theme_files(folder: Path) -> tuple[list[Path], list[str]]:
     return [folder / name for name in names], []
 
 
+def _load_each(paths: list[Path], what: str, messages: list[str]) -> Iterator[tuple[Path, Theme]]:
+    """Each file's theme; a file that cannot be used is described in ``messages``."""
+    for path in paths:
+        try:
+            yield path, load_theme_file(path)
+        except ThemeError as err:
+            messages.append(f"skipped {what}: {err}")
+
+
 def load_themes(
     user_dir: Path | None = None, *, builtin_dir: Path | None = None
 ) -> tuple[dict[str, Theme], list[str]]:
@@ -321,12 +330,7 @@ def load_themes(
     messages: list[str] = []
     builtin_files, problems = _theme_files(builtin_dir or builtin_theme_dir())
     messages += problems
-    for path in builtin_files:
-        try:
-            theme = load_theme_file(path)
-        except ThemeError as err:
-            messages.append(f"skipped a built-in theme: {err}")
-            continue
+    for path, theme in _load_each(builtin_files, "a built-in theme", messages):
         themes[theme.name] = theme
     user_files, problems = _theme_files(user_dir or user_theme_dir())
     messages += problems
@@ -337,12 +341,7 @@ def load_themes(
         )
         user_files = user_files[:MAX_USER_THEMES]
     origin: dict[str, Path] = {}
-    for path in user_files:
-        try:
-            theme = load_theme_file(path)
-        except ThemeError as err:
-            messages.append(f"skipped a theme: {err}")
-            continue
+    for path, theme in _load_each(user_files, "a theme", messages):
         if theme.name in origin:
             messages.append(
                 f"skipped a theme: {clean(str(path))}: the name {theme.name!r} is already "
