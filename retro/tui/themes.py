@@ -330,7 +330,7 @@ def load_themes(
     messages: list[str] = []
     builtin_files, problems = _theme_files(builtin_dir or builtin_theme_dir())
     messages += problems
-    for path, theme in _load_each(builtin_files, "a built-in theme", messages):
+    for _path, theme in _load_each(builtin_files, "a built-in theme", messages):
         themes[theme.name] = theme
     user_files, problems = _theme_files(user_dir or user_theme_dir())
     messages += problems
