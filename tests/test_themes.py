@@ -17,6 +17,7 @@ from textual.widgets import Static
 from retro.model import ALL_KINDS
 from retro.tui.themes import (
     APP_VARIABLES,
+    COLOUR_FIELDS,
     APP_VARIABLES_LIGHT,
     DEFAULT_THEME,
     MAX_THEME_BYTES,
@@ -345,19 +346,7 @@ border = "transparent"
 def test_the_checks_accept_textuals_own_themes(name: str) -> None:
     """The validation is no stricter than Textual: its own themes pass as files would."""
     theme = BUILTIN_THEMES[name]
-    fields = [
-        "primary",
-        "secondary",
-        "accent",
-        "foreground",
-        "background",
-        "surface",
-        "panel",
-        "success",
-        "warning",
-        "error",
-        "boost",
-    ]
+    fields = list(COLOUR_FIELDS)
     data: dict[str, object] = {key: getattr(theme, key) for key in fields if getattr(theme, key)}
     data |= {"name": theme.name, "dark": theme.dark, "variables": dict(theme.variables)}
     parsed = parse_theme(data, f"{name}.toml")

@@ -57,7 +57,7 @@ APP_VARIABLES_LIGHT: dict[str, str] = {
 }
 """Fallbacks for light themes (those of ``retro-light``)."""
 
-_COLOUR_FIELDS = (
+COLOUR_FIELDS = (
     "primary",
     "secondary",
     "accent",
@@ -71,7 +71,7 @@ _COLOUR_FIELDS = (
     "boost",
 )
 _RATIO_FIELDS = ("luminosity_spread", "text_alpha")
-_KEYS = ("name", "dark", *_COLOUR_FIELDS, *_RATIO_FIELDS, "variables")
+_KEYS = ("name", "dark", *COLOUR_FIELDS, *_RATIO_FIELDS, "variables")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _PERCENT = re.compile(r"(\d{1,3}(\.\d+)?)%")
 
@@ -203,7 +203,7 @@ def parse_theme(data: Mapping[str, Any], where: str) -> Theme:
     if "primary" not in data:
         raise ThemeError(f"{where}: 'primary' is required")
     colours: dict[str, str] = {}
-    for key in _COLOUR_FIELDS:
+    for key in COLOUR_FIELDS:
         if key not in data:
             continue
         value = data[key]
