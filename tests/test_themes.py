@@ -17,8 +17,8 @@ from textual.widgets import Static
 from retro.model import ALL_KINDS
 from retro.tui.themes import (
     APP_VARIABLES,
-    COLOUR_FIELDS,
     APP_VARIABLES_LIGHT,
+    COLOUR_FIELDS,
     DEFAULT_THEME,
     MAX_THEME_BYTES,
     MAX_USER_THEMES,
