@@ -777,8 +777,8 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
     from retro.store.events import PUT, replay
 
     inputs, versions, _ = read_inputs(logs, skip_bad=False)
-    merged = merge(inputs, versions=versions)
-    current = [e["rec"] for e in replay(merged.events).values() if e["op"] == PUT]
+    events = inputs[0][1] if len(inputs) == 1 else merge(inputs, versions=versions).events
+    current = [e["rec"] for e in replay(events).values() if e["op"] == PUT]
     current.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))
     return current, ", ".join(str(p) for p in logs)
 
@@ -839,7 +839,7 @@ def report(
         from retro.export.json_out import report_data
         from retro.render import safe_json
 
-        emit(safe_json(report_data(result, scope=scope), indent=2) + "\n", output)
+        emit(safe_json(report_data(result, scope=scope)) + "\n", output)
 
 
 @cli.command()

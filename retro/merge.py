@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from retro.model import Record, title
 from retro.store.events import DEL, PUT, VERSION, Event, encode, header, outranks
 
 SIMILAR = 0.85  # decision titles at least this alike are reported as possible duplicates
+RARE_WORDS = 3  # near-duplicate titles share at least one of their three rarest words
+MAX_DUPLICATES = 100  # more pairs than this is no longer a list anyone reads
 
 
 @dataclass
@@ -62,21 +65,34 @@ class DuplicateDecision:
 
 @dataclass
 class Merge:
-    """The merged events and the report of how they came together."""
+    """The merged events and the report of how they came together.
+
+    Concurrent edits and possible duplicate decisions are found when first asked for.
+    """
 
     events: list[Event]
     inputs: list[InputReport]
     version: tuple[int, int] = VERSION
-    concurrent: list[ConcurrentEdit] = field(default_factory=list)
-    duplicates: list[DuplicateDecision] = field(default_factory=list)
+    encoded: list[bytes] = field(default_factory=list)  # each event's line, in order
+    heads: dict[str, Event] = field(default_factory=dict)
 
     def lines(self) -> list[bytes]:
         """The merged log, line by line: header first."""
-        return [header(self.version), *(encode(event) for event in self.events)]
+        return [header(self.version), *(self.encoded or map(encode, self.events))]
 
     @property
     def records(self) -> int:
         return len({event["id"] for event in self.events})
+
+    @cached_property
+    def concurrent(self) -> list[ConcurrentEdit]:
+        """Records changed on two sides since a common revision."""
+        return concurrent_edits(self.events, self.heads)
+
+    @cached_property
+    def duplicates(self) -> list[DuplicateDecision]:
+        """Decisions with different ids and near-identical titles."""
+        return duplicate_decisions(self.heads)
 
 
 def merge(
@@ -114,8 +130,7 @@ def merge(
     ordered = sorted(lines.items(), key=lambda item: (item[1]["rev"], item[1]["id"], item[0]))
     events = [event for _, event in ordered]
     version = max([VERSION, *versions])
-    return Merge(events, reports, version, concurrent_edits(events, heads),
-                 duplicate_decisions(heads))  # fmt: skip
+    return Merge(events, reports, version, [line for line, _ in ordered], heads)
 
 
 def _take(event: Event, lines: dict[bytes, Event], heads: dict[str, Event]) -> bool:
@@ -159,32 +174,40 @@ def _normal(text: str) -> str:
 
 
 def duplicate_decisions(heads: dict[str, Event]) -> list[DuplicateDecision]:
-    """Current decisions with different ids and near-identical titles (not yet aliased)."""
+    """Current decisions with different ids and near-identical titles (not yet aliased).
+
+    Only decisions sharing one of their rarer words are compared, so the work stays
+    near-linear in the number of decisions; at most :data:`MAX_DUPLICATES` are listed.
+    """
     decisions: list[Record] = sorted(
         (e["rec"] for e in heads.values() if e["op"] == PUT and e["rec"]["kind"] == "decision"
          and not e["rec"].get("alias_of")),
         key=lambda rec: (rec["created_at"], rec["id"]),
     )  # fmt: skip
     normal = [_normal(rec["text"]) for rec in decisions]
-    holders: dict[str, list[int]] = defaultdict(list)  # word -> decisions using it
-    for index, text in enumerate(normal):
-        for word in set(text.split()):
+    words = [set(text.split()) for text in normal]
+    frequency: Counter[str] = Counter(word for these in words for word in these)
+    rare = [sorted(these, key=lambda w: (frequency[w], w))[:RARE_WORDS] for these in words]
+    holders: dict[str, list[int]] = defaultdict(list)  # rare word -> decisions using it
+    for index, these in enumerate(rare):
+        for word in these:
             holders[word].append(index)
-    found = []
+    found: list[DuplicateDecision] = []
     for index, first in enumerate(decisions):
-        shared: dict[int, int] = defaultdict(int)  # only decisions sharing words are compared
-        for word in set(normal[index].split()):
-            for other in holders[word]:
-                if other > index:
-                    shared[other] += 1
-        for other in sorted(shared):
-            a, b = normal[index], normal[other]
-            matcher = difflib.SequenceMatcher(None, a, b)
-            if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+        a = normal[index]
+        candidates = sorted({o for word in rare[index] for o in holders[word] if o > index})
+        matcher = difflib.SequenceMatcher(None, b=a)  # difflib indexes b: once per decision
+        for other in candidates:
+            b = normal[other]
+            if 2 * min(len(a), len(b)) < SIMILAR * (len(a) + len(b)):
+                continue  # too different in length to be this alike
+            matcher.set_seq1(b)
+            if a != b and (matcher.quick_ratio() < SIMILAR or matcher.ratio() < SIMILAR):
                 continue
+            second = decisions[other]
             similarity = 1.0 if a == b else matcher.ratio()
-            if similarity >= SIMILAR:
-                second = decisions[other]
-                pair = (first["id"], second["id"], title(first, 60), title(second, 60))
-                found.append(DuplicateDecision(*pair, round(similarity, 2)))
+            pair = (first["id"], second["id"], title(first, 60), title(second, 60))
+            found.append(DuplicateDecision(*pair, round(similarity, 2)))
+            if len(found) >= MAX_DUPLICATES:
+                return found
     return found

@@ -8,6 +8,7 @@ trend, and dependencies that several teams share.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,15 +117,18 @@ def _in_range(rec: Record, since: datetime | None, until: datetime | None) -> bo
     return at is not None and (since is None or at >= since) and (until is None or at <= until)
 
 
-def _period_of(rec: Record, retros: Sequence[Record]) -> Record | None:
-    """The team's retro whose period holds the entry's date (entries made between retros)."""
+def _period_of(rec: Record, retros: Sequence[Record], starts: Sequence[str]) -> Record | None:
+    """The team's retro whose period holds the entry's date (entries made between retros).
+
+    ``retros`` are sorted by ``period_start``; ``starts`` are those starts.
+    """
     at = moment(rec.get("created_at"))
     if at is None:
         return None
     day = at.date().isoformat()
-    for retro in retros:
-        if (retro.get("period_start") or "") <= day <= (retro.get("period_end") or ""):
-            return retro
+    index = bisect_right(starts, day) - 1
+    if index >= 0 and day <= (retros[index].get("period_end") or ""):
+        return retros[index]
     return None
 
 
@@ -153,13 +157,17 @@ def build_report(
             retros_by_team[rec["team"]].append(rec)
     for team_retros in retros_by_team.values():
         team_retros.sort(key=lambda r: r.get("period_start") or "")
+    starts = {team: [r.get("period_start") or "" for r in found]
+              for team, found in retros_by_team.items()}  # fmt: skip
     for rec in everything:
         kind, team = rec["kind"], rec["team"]
         if kind in ("retro", "decision") or (wanted and team not in wanted):
             continue
         if not _in_range(rec, since, until):
             continue
-        retro = context.get(rec.get("retro") or "") or _period_of(rec, retros_by_team[team])
+        retro = context.get(rec.get("retro") or "") or _period_of(
+            rec, retros_by_team[team], starts.get(team, [])
+        )
         groups[(team, retro["id"] if retro else None)].append(rec)
 
     periods = []
