@@ -105,7 +105,7 @@ def merge(
 
     Each input is reported against everything merged before it.
     """
-    lines: dict[bytes, Event] = {}
+    lines: dict[tuple[str, str], list[Event]] = {}
     heads: dict[str, Event] = {}
     for event in base:
         _take(event, lines, heads)
@@ -127,18 +127,33 @@ def merge(
             else:
                 report.updated_records += 1
         reports.append(report)
-    ordered = sorted(lines.items(), key=lambda item: (item[1]["rev"], item[1]["id"], item[0]))
-    events = [event for _, event in ordered]
+    encoded: list[bytes] = []
+    merged: list[Event] = []
+    for _, same_key in sorted(lines.items()):
+        pairs = sorted((encode(event), n) for n, event in enumerate(same_key))
+        encoded += [line for line, _ in pairs]
+        merged += [same_key[n] for _, n in pairs]
     version = max([VERSION, *versions])
-    return Merge(events, reports, version, [line for line, _ in ordered], heads)
+    return Merge(merged, reports, version, encoded, heads)
 
 
-def _take(event: Event, lines: dict[bytes, Event], heads: dict[str, Event]) -> bool:
-    """Add ``event`` unless the very same event is there; keep the greatest revision's head."""
-    line = encode(event)
-    if line in lines:
+def _take(
+    event: Event, lines: dict[tuple[str, str], list[Event]], heads: dict[str, Event]
+) -> bool:
+    """Add ``event`` unless the very same event is there; keep the greatest revision's head.
+
+    Events are keyed by (revision, id): the revision already holds a hash of the
+    content, so two events share a key only when they are the same event (or one
+    was altered by hand, and then both are kept).
+    """
+    key = (event["rev"], event["id"])
+    same_key = lines.get(key)
+    if same_key is None:
+        lines[key] = [event]
+    elif any(event == known for known in same_key):
         return False
-    lines[line] = event
+    else:
+        same_key.append(event)
     head = heads.get(event["id"])
     if head is None or outranks(event, head):
         heads[event["id"]] = event

@@ -81,7 +81,8 @@ class RetroApp(App[None]):
             from retro.tui.screens.home import HomeScreen
 
             self.push_screen(HomeScreen())
-        self.load_log()
+        # Draw the first screen before loading: the loading thread competes for the GIL.
+        self.call_after_refresh(self.load_log)
 
     @work(thread=True, exclusive=True, group="load")
     def load_log(self) -> None:
