@@ -569,8 +569,9 @@ def read_inputs(
 
     inputs, versions, rejected = [], [], []
     total = sum(p.stat().st_size for p in paths if p.is_file())
+    shown = total >= PROGRESS_BYTES and sys.stderr.isatty()  # a bar only where one is seen
     with click.progressbar(length=total, label="merging", file=sys.stderr,
-                           hidden=total < PROGRESS_BYTES) as bar:  # fmt: skip
+                           hidden=not shown) as bar:  # fmt: skip
         for path in paths:
             journal = Journal(path)
             batch = journal.read()

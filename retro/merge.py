@@ -8,7 +8,6 @@ caller's business.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,7 +17,7 @@ from functools import cached_property
 from retro.model import Record, title
 from retro.store.events import DEL, PUT, VERSION, Event, encode, header, outranks
 
-SIMILAR = 0.85  # decision titles at least this alike are reported as possible duplicates
+SIMILAR = 0.8  # share of words two decision titles have in common to be reported as alike
 RARE_WORDS = 3  # near-duplicate titles share at least one of their three rarest words
 MAX_DUPLICATES = 100  # more pairs than this is no longer a list anyone reads
 
@@ -209,18 +208,16 @@ def duplicate_decisions(heads: dict[str, Event]) -> list[DuplicateDecision]:
             holders[word].append(index)
     found: list[DuplicateDecision] = []
     for index, first in enumerate(decisions):
-        a = normal[index]
+        mine = words[index]
         candidates = sorted({o for word in rare[index] for o in holders[word] if o > index})
-        matcher = difflib.SequenceMatcher(None, b=a)  # difflib indexes b: once per decision
         for other in candidates:
-            b = normal[other]
-            if 2 * min(len(a), len(b)) < SIMILAR * (len(a) + len(b)):
-                continue  # too different in length to be this alike
-            matcher.set_seq1(b)
-            if a != b and (matcher.quick_ratio() < SIMILAR or matcher.ratio() < SIMILAR):
+            theirs = words[other]
+            if SIMILAR * max(len(mine), len(theirs)) > min(len(mine), len(theirs)):
+                continue  # too different in size to be this alike
+            similarity = len(mine & theirs) / len(mine | theirs)  # the words they share
+            if similarity < SIMILAR:
                 continue
             second = decisions[other]
-            similarity = 1.0 if a == b else matcher.ratio()
             pair = (first["id"], second["id"], title(first, 60), title(second, 60))
             found.append(DuplicateDecision(*pair, round(similarity, 2)))
             if len(found) >= MAX_DUPLICATES:
