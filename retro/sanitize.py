@@ -27,8 +27,3 @@ def clean(text: str, *, multiline: bool = False) -> str:
     if not multiline:
         text = _LINE_BREAKS.sub(" ", text)
     return _UNSAFE.sub(_escape, text)
-
-
-def has_unsafe(text: str) -> bool:
-    """True when ``text`` holds a character :func:`clean` would rewrite (besides line breaks)."""
-    return _UNSAFE.search(text) is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from retro.dates import Cadence
 from retro.model import ENTRY_KINDS, Record
@@ -96,7 +96,7 @@ def period_end(retro: Record) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def open_follow_ups(repo: Repository, team: str | None, today: datetime) -> list[Record]:
+def open_follow_ups(repo: Repository, team: str | None) -> list[Record]:
     """What is due: open actions, and outcomes still waiting for evidence."""
     teams = [team] if team else []
     actions = [

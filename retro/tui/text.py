@@ -7,8 +7,7 @@ from typing import Any
 
 from textual.content import Content
 
-from retro.model import Record, title
-from retro.render import describe
+from retro.model import Record
 from retro.sanitize import clean
 
 
@@ -17,14 +16,6 @@ def literal(text: Any, *, multiline: bool = False, style: str = "") -> Content:
     return Content.styled(clean(str(text), multiline=multiline), style)
 
 
-def value(field: Any) -> Content:
-    """A field's value, described in one safe line."""
-    return Content(describe(field))
-
-
-def label(rec: Record, width: int = 60) -> Content:
-    """A record's one-line title."""
-    return literal(title(rec, width))
 
 
 def period_label(retro: Record) -> str:

@@ -87,7 +87,7 @@ class HomeScreen(Screen[None]):
                                        cell(len(scope))]))  # fmt: skip
         self.query_one("#retros", EntryTable).show(rows)
         self.query_one("#retros-title", Label).update(f"Retros of {app.team} ({len(rows)})")
-        due = sessions.open_follow_ups(repo, app.team, app.settings.clock())
+        due = sessions.open_follow_ups(repo, app.team)
         self.query_one("#due", EntryTable).show(
             entry_row(rec, [rec.get("due") or ("awaiting evidence" if rec["kind"] == "outcome"
                                                else "—"), rec.get("owner") or ""])
