@@ -56,7 +56,7 @@ async def settle(pilot: Pilot[None], ready: Callable[[Any], bool], what: str) ->
 def filled(screen: Any) -> bool:
     """True once the screen shows the log (its tables and counts are filled)."""
     if isinstance(screen, HomeScreen):
-        return bool(screen.query_one("#home").display)
+        return screen.shown
     if isinstance(screen, StepScreen):
         return bool(str(screen.query_one("#count-outputs", Label).content))
     if isinstance(screen, CheckinScreen):

@@ -6,6 +6,9 @@ import html
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
 from textual.pilot import Pilot
 
 from retro.config import Settings, write_config
@@ -13,6 +16,7 @@ from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen
 from retro.tui.screens.steps import StepScreen
+from retro.tui.widgets import column_widths
 
 NOW = "2026-11-20T15:00:00+01:00"
 SIZE = (100, 30)
@@ -275,3 +279,24 @@ async def test_report_screen_from_home(tmp_path: Path, isolated: Path,
         await pilot.press("escape")
         await pilot.pause(0.2)
         assert isinstance(app.screen, HomeScreen)
+
+
+@given(
+    width=st.integers(min_value=30, max_value=300),
+    lengths=st.lists(st.lists(st.integers(0, 200), min_size=4, max_size=4), max_size=8),
+)
+def test_columns_fit_the_table_width(width: int, lengths: list[list[int]]) -> None:
+    """However long the cells, the columns (and their padding) never need a scrollbar."""
+    names = ["what", "owner", "due", "expected"]
+    rows = [(str(n), [Text("x" * k) for k in row]) for n, row in enumerate(lengths)]
+    widths = column_widths(names, rows, width)
+    assert sum(widths) + 2 * len(names) + 1 <= width
+    assert all(w >= 1 for w in widths)
+    first = max([4, *(row[0] for row in lengths)])
+    assert widths[0] >= min(first, 10)  # the entry's text is never squeezed out
+
+
+def test_short_columns_are_shown_whole_and_the_text_takes_the_rest() -> None:
+    rows = [("a", [Text("Review checkout availability after Black Friday"),
+                   Text("Priya Raman"), Text("2026-11-27")])]  # fmt: skip
+    assert column_widths(["action", "owner", "due"], rows, 70) == [42, 11, 10]

@@ -73,9 +73,7 @@ async def wait_until(pilot: Pilot[None], done: Callable[[], bool], what: str) ->
 
 def home_shown(app: RetroApp) -> bool:
     screen = app.screen
-    return app.loaded and isinstance(screen, HomeScreen) and bool(
-        screen.query_one("#home").display
-    )  # fmt: skip
+    return app.loaded and isinstance(screen, HomeScreen) and screen.shown
 
 
 def step_shown(app: RetroApp, step: str) -> bool:

@@ -120,31 +120,41 @@ class EntryTable(DataTable[Text]):
         for column in self._columns:
             self.add_column(column, key=column)
 
+    _rows: list[tuple[str, Sequence[Text]]] = []
+    _laid_out_at = 0  # the width the rows were last cut to
+
     def show(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> None:
         """Replace the rows, keeping the cursor on the same entry where it can.
 
-        Cells are cut to fit: the first column takes what the others leave.
+        Cells are cut to fit the table's width, and cut again when that width changes.
         """
+        self._rows = list(rows)
+        self._lay_out()
+
+    def _lay_out(self) -> None:
         keep = self.cursor_row
-        self.clear()
-        rows = list(rows)
-        width = self.size.width or self.app.size.width - 30
-        others = max(1, len(self._columns) - 1)
-        cap = max(10, min(24, (width - 3 - 24) // others - 2))  # the text keeps 24 at least
-        widths = [
-            min(cap, max([len(name), *(len(c[n].plain) for _, c in rows if n < len(c))]))
-            for n, name in enumerate(self._columns)
-        ]
-        widths[0] = max(14, width - 3 - sum(w + 2 for w in widths[1:]))
+        self._laid_out_at = self.size.width
+        width = self.size.width or self.app.size.width // 2
+        widths = column_widths(self._columns, self._rows, width)
+        self.clear(columns=True)  # a column never narrows by itself
+        for column, column_width in zip(self._columns, widths, strict=True):
+            self.add_column(column, key=column, width=column_width)
         colours = self.app.get_css_variables()
-        for key, cells in rows:
+        for key, cells in self._rows:
+            cut = []
             for text, most in zip(cells, widths, strict=False):
+                text = text.copy()
                 text.truncate(most, overflow="ellipsis")
                 if str(text.style) in FLAG_STYLES:  # a theme colour, by its variable's name
                     text.style = f"bold {colours.get(str(text.style), '')}".strip()
-            self.add_row(*cells, key=key)
+                cut.append(text)
+            self.add_row(*cut, key=key)
         if self.row_count:
             self.move_cursor(row=min(keep, self.row_count - 1))
+
+    def on_resize(self) -> None:
+        if self._rows and self.size.width != self._laid_out_at:
+            self._lay_out()
 
     def current_key(self) -> str | None:
         """The id of the entry under the cursor."""
@@ -152,6 +162,32 @@ class EntryTable(DataTable[Text]):
             return None
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
         return None if row_key.value is None else str(row_key.value)
+
+
+def column_widths(
+    names: Sequence[str], rows: Sequence[tuple[str, Sequence[Text]]], width: int
+) -> list[int]:
+    """Column widths that fit ``width`` without a horizontal scrollbar.
+
+    The first column, the entry's text, takes what the others leave, and keeps a third of
+    the room at least: the others get what they need up to 16 each if that leaves it so
+    much, else share what is left, the narrowest first.
+    """
+    room = max(len(names) * 4, width - 1 - 2 * len(names))  # a scrollbar; padding per cell
+    natural = [
+        max([len(name), *(len(c[n].plain) for _, c in rows if n < len(c))])
+        for n, name in enumerate(names)
+    ]
+    keep = min(natural[0], max(10, room // 3))
+    widths = [natural[0], *(min(w, 16) for w in natural[1:])]
+    if room - sum(widths[1:]) < keep:
+        left = room - keep
+        others = sorted(range(1, len(names)), key=lambda n: natural[n])
+        for place, n in enumerate(others):
+            widths[n] = max(1, min(widths[n], left // (len(others) - place)))
+            left -= widths[n]
+    widths[0] = room - sum(widths[1:])
+    return widths
 
 
 def entry_row(

@@ -24,6 +24,7 @@ MAX_DUE = 200
 class HomeScreen(Screen[None]):
     """The team's retros, open and closed, and what is due."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]  # narrow: the panes stack
     BINDINGS = [
         Binding("s", "app.start_retro", "Start/resume retro"),
         Binding("c", "app.checkin", "Check-in"),
@@ -53,6 +54,7 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     ready = False  # set once mounted: only then can the log's changes be shown
+    shown = False  # set once the tables show the log
 
     def on_mount(self) -> None:
         self.query_one("#home").display = False
@@ -93,6 +95,7 @@ class HomeScreen(Screen[None]):
                                                else "—"), rec.get("owner") or ""])
             for rec in due[:MAX_DUE]
         )  # fmt: skip
+        self.shown = True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "retros" and event.row_key.value:
