@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from retro import __version__, dates
+from retro.bulk import gc_paused
 from retro.config import CONFIG_KEYS, Settings, write_config
 from retro.errors import EXIT_DAMAGED, LogError, RetroError, ValidationError
 from retro.model import ENTRY_KINDS, IDS, Record, coerce, field_type
@@ -21,11 +22,9 @@ from retro.store import Repository
 
 if TYPE_CHECKING:
     from retro.merge import Merge
-    from retro.store.events import Event
     from retro.store.journal import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
-PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar when merging more than this
 
 # Kind-specific options: flag -> (field, kinds it applies to, help).
 ENTRY_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -513,7 +512,7 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     import shutil
     import tempfile
 
-    from retro.merge import merge
+    from retro.inputs import read_inputs
     from retro.render import entries_table
     from retro.resources import sample_logs
     from retro.store.journal import Journal, write_atomically
@@ -524,9 +523,9 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="retro-demo-"))
     for log in logs:
         shutil.copy(log, folder / log.name)
-    inputs, versions, _ = read_inputs([folder / log.name for log in logs], skip_bad=False)
+    inputs = read_inputs([folder / log.name for log in logs], skip_bad=False)
     combined = Journal(folder / "all-teams.jsonl")
-    write_atomically(combined.path, merge(inputs, versions=versions).lines())
+    write_atomically(combined.path, inputs.merged().lines())
     config = folder / "config.toml"
     theme = _app(ctx).settings.theme
     write_config(config, {"team": "payments", "author": "You", "log": str(combined.path),
@@ -555,40 +554,6 @@ def themes(ctx: click.Context) -> None:
     click.echo(f"Your own themes go in {user_theme_dir()} (*.toml)", err=True)
     for problem in problems:
         warn(problem)
-
-
-def read_inputs(
-    paths: Sequence[Path], *, skip_bad: bool
-) -> tuple[list[tuple[str, list[Event]]], list[tuple[int, int]], list[tuple[Path, list[Problem]]]]:
-    """Every input's events, checked before anything is written.
-
-    A damaged line stops the merge, naming file and line, unless ``skip_bad``.
-    Returns (inputs, versions, the damaged lines of each input).
-    """
-    from retro.store.journal import Journal, Problem
-
-    inputs, versions, rejected = [], [], []
-    total = sum(p.stat().st_size for p in paths if p.is_file())
-    shown = total >= PROGRESS_BYTES and sys.stderr.isatty()  # a bar only where one is seen
-    with click.progressbar(length=total, label="merging", file=sys.stderr,
-                           hidden=not shown) as bar:  # fmt: skip
-        for path in paths:
-            journal = Journal(path)
-            batch = journal.read()
-            bad = list(batch.problems)
-            if batch.incomplete_tail:
-                size = path.stat().st_size
-                bad.append(Problem(journal.lines_read + 1, "the last line is incomplete",
-                                   journal.offset, size - journal.offset))  # fmt: skip
-            if bad and not skip_bad:
-                raise LogError(f"{path}: {bad[0]} (nothing was written; --skip-bad merges "
-                               "the good lines and sets the bad ones aside)")  # fmt: skip
-            if bad:
-                rejected.append((path, bad))
-            inputs.append((str(path), batch.events))
-            versions.append(journal.version)
-            bar.update(path.stat().st_size)
-    return inputs, versions, rejected
 
 
 def set_aside(rejected: Sequence[tuple[Path, Sequence[Problem]]], side: Path | None) -> int:
@@ -657,6 +622,7 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
               show_default=True, help="The report's format.")  # fmt: skip
 @click.pass_context
 @handle_errors
+@gc_paused()
 def merge_command(
     ctx: click.Context, logs: Sequence[Path], output: Path | None, into: Path | None,
     dry_run: bool, skip_bad: bool, fmt: str,
@@ -666,34 +632,31 @@ def merge_command(
     The same inputs give a byte-identical file in any order; merging again
     changes nothing; edits and deletions travel; every revision is kept.
     """
-    from retro.merge import merge
+    from retro.inputs import read_inputs
     from retro.store.journal import Journal, write_atomically
 
     if (output is None) == (into is None) and not dry_run:
         raise click.UsageError("say where the merge goes: -o OUT, or --into LOG")
     target = into or output
     side = target.with_name(target.name + ".rejected") if target and not dry_run else None
-    inputs, versions, damaged = read_inputs(logs, skip_bad=skip_bad)
+    inputs = read_inputs(logs, skip_bad=skip_bad)
     if into is None or dry_run:
-        base: list[Event] = []
-        if into is not None and into.exists():
-            base = Journal(into).read().events
-        result = merge(inputs, versions=versions, base=base)
+        base = Journal(into).read(raw=True) if into is not None and into.exists() else None
+        result = inputs.merged(base)
         if output is not None and not dry_run:
             write_atomically(output, result.lines())
     else:
         journal = Journal(into)
         with journal.locked():  # writers wait: nothing they append is lost
-            existing = journal.read() if into.exists() and into.stat().st_size else None
+            existing = journal.read(raw=True) if into.exists() and into.stat().st_size else None
             if existing is not None and (existing.problems or existing.incomplete_tail):
                 raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` "
                                "first")  # fmt: skip
-            base = existing.events if existing else []
-            result = merge(inputs, versions=[*versions, journal.version], base=base)
+            result = inputs.merged(existing, journal.version)
             write_atomically(into, result.lines())
     if output is not None and side is not None and not dry_run:
         side.unlink(missing_ok=True)  # a new output: its side file tells of this merge only
-    rejected = set_aside(damaged, side)
+    rejected = set_aside(inputs.damaged, side)
     print_merge(result, rejected, side, fmt, "(dry run)" if dry_run else str(target))
 
 
@@ -702,17 +665,17 @@ def merge_command(
 @click.argument("ours", type=click.Path(path_type=Path))
 @click.argument("theirs", type=click.Path(path_type=Path))
 @handle_errors
+@gc_paused()
 def merge_driver(ancestor: Path, ours: Path, theirs: Path) -> None:
     """git's merge driver for retro logs: writes the merge of the three versions to OURS.
 
     Registered by `retro git-setup`; git calls it as `retro merge-driver %O %A %B`.
     """
-    from retro.merge import merge
+    from retro.inputs import read_inputs
     from retro.store.journal import write_atomically
 
     present = [p for p in (ancestor, ours, theirs) if p.exists() and p.stat().st_size]
-    inputs, versions, _ = read_inputs(present, skip_bad=False)
-    write_atomically(ours, merge(inputs, versions=versions).lines())
+    write_atomically(ours, read_inputs(present, skip_bad=False).merged().lines())
 
 
 @cli.command(name="git-setup")
@@ -774,11 +737,11 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
         if code:
             warn("the report leaves those lines out")
         return repo.all(), str(repo.path)
-    from retro.merge import merge
+    from retro.inputs import read_inputs
     from retro.store.events import PUT, replay
 
-    inputs, versions, _ = read_inputs(logs, skip_bad=False)
-    events = inputs[0][1] if len(inputs) == 1 else merge(inputs, versions=versions).events
+    inputs = read_inputs(logs, skip_bad=False, raw=False)
+    events = inputs.logs[0][1] if len(inputs.logs) == 1 else inputs.merged().events
     current = [e["rec"] for e in replay(events).values() if e["op"] == PUT]
     current.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))
     return current, ", ".join(str(p) for p in logs)

@@ -13,7 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
+from retro.bulk import gc_paused
 from retro.model import Record, title
 from retro.store.events import DEL, PUT, VERSION, Event, encode, header, outranks
 
@@ -94,27 +96,32 @@ class Merge:
         return duplicate_decisions(self.heads)
 
 
+@gc_paused()
 def merge(
     inputs: Sequence[tuple[str, Sequence[Event]]],
     *,
     versions: Iterable[tuple[int, int]] = (),
     base: Sequence[Event] = (),
+    raw: Sequence[Sequence[bytes] | None] = (),
+    base_raw: Sequence[bytes] | None = None,
 ) -> Merge:
     """Merge ``inputs`` (name, events) onto ``base`` (the events of the log merged into).
 
-    Each input is reported against everything merged before it.
+    Each input is reported against everything merged before it. ``raw`` and
+    ``base_raw`` may give the line each event was read from, written as it is
+    (re-encoding is most of the work of writing); an event whose copies differ
+    in their bytes is written in its canonical form, so the result does not depend
+    on the order of the inputs.
     """
-    lines: dict[tuple[str, str], list[Event]] = {}
+    lines: dict[tuple[str, str], list[list[Any]]] = {}
     heads: dict[str, Event] = {}
-    for event in base:
-        _take(event, lines, heads)
+    _take_all(base, base_raw, lines, heads)
     reports = []
-    for source, events in inputs:
+    for n, (source, events) in enumerate(inputs):
         report = InputReport(source, events_read=len(events))
         before = dict(heads)
-        for event in events:
-            if not _take(event, lines, heads):
-                report.duplicates_skipped += 1
+        report.duplicates_skipped = _take_all(events, raw[n] if n < len(raw) else None,
+                                              lines, heads)  # fmt: skip
         for rid in {event["id"] for event in events}:
             was, now = before.get(rid), heads[rid]
             if now is was or (was is not None and was["op"] == DEL):
@@ -129,34 +136,48 @@ def merge(
     encoded: list[bytes] = []
     merged: list[Event] = []
     for _, same_key in sorted(lines.items()):
-        pairs = sorted((encode(event), n) for n, event in enumerate(same_key))
-        encoded += [line for line, _ in pairs]
-        merged += [same_key[n] for _, n in pairs]
+        for copy in same_key:
+            if copy[1] is None:
+                copy[1] = encode(copy[0])
+        same_key.sort(key=lambda copy: copy[1])
+        encoded += [line for _, line in same_key]
+        merged += [event for event, _ in same_key]
     version = max([VERSION, *versions])
     return Merge(merged, reports, version, encoded, heads)
 
 
-def _take(
-    event: Event, lines: dict[tuple[str, str], list[Event]], heads: dict[str, Event]
-) -> bool:
-    """Add ``event`` unless the very same event is there; keep the greatest revision's head.
+def _take_all(
+    events: Sequence[Event],
+    raw: Sequence[bytes] | None,
+    lines: dict[tuple[str, str], list[list[Any]]],
+    heads: dict[str, Event],
+) -> int:
+    """Add each event unless the very same event is there; keep each record's head.
 
     Events are keyed by (revision, id): the revision already holds a hash of the
     content, so two events share a key only when they are the same event (or one
-    was altered by hand, and then both are kept).
+    was altered by hand, and then both are kept). Returns how many were already there.
     """
-    key = (event["rev"], event["id"])
-    same_key = lines.get(key)
-    if same_key is None:
-        lines[key] = [event]
-    elif any(event == known for known in same_key):
-        return False
-    else:
-        same_key.append(event)
-    head = heads.get(event["id"])
-    if head is None or outranks(event, head):
-        heads[event["id"]] = event
-    return True
+    known = 0
+    for n, event in enumerate(events):
+        line = raw[n] if raw is not None else None
+        key = (event["rev"], event["id"])
+        same_key = lines.get(key)
+        if same_key is None:
+            lines[key] = [[event, line]]
+        else:
+            copy = next((copy for copy in same_key if copy[0] == event), None)
+            if copy is None:
+                same_key.append([event, line])
+            else:
+                known += 1
+                if copy[1] != line:
+                    copy[1] = None  # the same event in other bytes: write its canonical form
+                continue
+        head = heads.get(event["id"])
+        if head is None or outranks(event, head):
+            heads[event["id"]] = event
+    return known
 
 
 def concurrent_edits(events: Iterable[Event], heads: dict[str, Event]) -> list[ConcurrentEdit]:

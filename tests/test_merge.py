@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from retro.merge import merge
 from retro.model import new_record
-from retro.store.events import DEL, PUT, Event, make_event, replay
+from retro.store.events import DEL, PUT, Event, encode, make_event, replay
 from tests.conftest import START
 
 IDS = [f"00000000-0000-4000-8000-{n:012d}" for n in range(6)]
@@ -69,6 +70,51 @@ def test_merge_is_commutative_associative_and_idempotent(case: tuple[int, list[E
     assert as_bytes(ab, c) == as_bytes(a, bc) == as_bytes(a, b, c)
     assert as_bytes(a, a) == as_bytes(a)
     assert as_bytes(ab, a) == as_bytes(ab, ab) == as_bytes(ab)
+
+
+Lines = tuple[list[Event], list[bytes]]
+
+
+def spelled(log: list[Event], seed: int) -> Lines:
+    """A log as read from a file another tool wrote: each event spelled one of three ways."""
+    rng = random.Random(seed)
+    spellings = [encode, lambda e: json.dumps(e).encode() + b"\n",
+                 lambda e: json.dumps(e, sort_keys=True, ensure_ascii=True).encode() + b"\n"]
+    return log, [rng.choice(spellings)(event) for event in log]
+
+
+def raw_bytes(*logs: Lines) -> bytes:
+    merged = merge([(str(n), log) for n, (log, _) in enumerate(logs)],
+                   raw=[lines for _, lines in logs])  # fmt: skip
+    return b"".join(merged.lines())
+
+
+def reread(blob: bytes) -> Lines:
+    lines = blob.splitlines(keepends=True)[1:]
+    return [json.loads(line) for line in lines], lines
+
+
+@settings(max_examples=80, deadline=None)
+@given(histories)
+def test_lines_written_as_read_keep_the_algebra(case: tuple[int, list[Event]]) -> None:
+    """Lines are copied as read, yet any order, grouping or repetition gives the same bytes."""
+    seed, events = case
+    a, b, c = (spelled(log, seed + n) for n, log in enumerate(split(events, seed, 3)))
+    assert raw_bytes(a, b) == raw_bytes(b, a)
+    assert raw_bytes(reread(raw_bytes(a, b)), c) == raw_bytes(a, reread(raw_bytes(b, c)))
+    assert raw_bytes(a, a) == raw_bytes(a) == raw_bytes(reread(raw_bytes(a)))
+    assert [json.loads(line) for line in raw_bytes(a, b, c).splitlines()[1:]] == \
+        [json.loads(line) for line in as_bytes(a[0], b[0], c[0]).splitlines()[1:]]  # fmt: skip
+
+
+def test_an_event_spelled_two_ways_is_written_canonically() -> None:
+    [event] = history(3, 1)
+    spaced = json.dumps(event).encode() + b"\n"
+    assert spaced != encode(event)
+    assert raw_bytes(([event], [spaced])).endswith(spaced)  # one spelling: kept as it is
+    both = raw_bytes(([event], [spaced]), ([event], [encode(event)]))
+    assert both == raw_bytes(([event], [encode(event)]), ([event], [spaced]))
+    assert both.endswith(encode(event))
 
 
 @settings(max_examples=80, deadline=None)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from retro.bulk import gc_paused
 from retro.errors import LogError, NotALogError, TooLargeError
 from retro.model import MAX_LINE_BYTES
 from retro.store.events import (
@@ -64,6 +65,7 @@ class Batch:
     lines: list[int] = field(default_factory=list)  # the line number of each event
     problems: list[Problem] = field(default_factory=list)
     incomplete_tail: bool = False  # the last line has no newline yet and does not parse
+    raw: list[bytes] | None = None  # each event's line as read, when asked for
 
 
 def decode_line(raw: bytes, size: int | None = None) -> Event | str:
@@ -252,8 +254,11 @@ class Journal:
             )
         return stream, info
 
-    def read(self) -> Batch:
-        """Read the whole log. Raises :class:`LogError` when it is missing or not a log."""
+    def read(self, *, raw: bool = False) -> Batch:
+        """Read the whole log. Raises :class:`LogError` when it is missing or not a log.
+
+        With ``raw``, the batch also holds the line each event was read from.
+        """
         stream, info = self._open_for_read()
         with stream:
             first = stream.readline(_HEADER_PEEK)
@@ -264,11 +269,11 @@ class Journal:
                 )
             if not first.endswith(b"\n") and header().startswith(first):
                 self._inode = None  # its creation was cut short: nothing recorded yet
-                return Batch(incomplete_tail=True)
+                return Batch(incomplete_tail=True, raw=[] if raw else None)
             self.version = parse_header(first.rstrip(b"\n"), str(self.path))
             self._inode, self._offset, self._line = info.st_ino, len(first), 1
             self._open_line = not first.endswith(b"\n")
-            return self._read_from(stream)
+            return self._read_from(stream, raw)
 
     def read_new(self) -> Batch | None:
         """Read only what was appended since the last read; None when the file was replaced."""
@@ -285,10 +290,11 @@ class Journal:
             stream.seek(self._offset)
             return self._read_from(stream)
 
-    def _read_from(self, stream: BinaryIO) -> Batch:
+    @gc_paused()
+    def _read_from(self, stream: BinaryIO, raw_lines: bool = False) -> Batch:
         """Decode lines from the current position, advancing over complete lines only."""
-        batch = Batch()
-        events, lines, problems = batch.events, batch.lines, batch.problems
+        batch = Batch(raw=[] if raw_lines else None)
+        events, lines, problems, kept = batch.events, batch.lines, batch.problems, batch.raw
         line, offset = self._line, self._offset
         for raw, size, terminated in read_lines(stream):
             if self._open_line:  # the last line read had no newline: this one ends it
@@ -309,6 +315,8 @@ class Journal:
             else:
                 events.append(decoded)
                 lines.append(line)
+                if kept is not None:
+                    kept.append(raw.strip() + b"\n")
             offset += size + terminated
             self._open_line = not terminated
         self._line, self._offset = line, offset
