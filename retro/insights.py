@@ -317,7 +317,7 @@ def metrics(
     groups = _by_kind(own.values(), ENTRY_KINDS)
     if context is None:
         known: Mapping[str, Record] = own
-    elif all(context.get(rid) is rec for rid, rec in own.items()):
+    elif all(context.get(rid) == rec for rid, rec in own.items()):  # copies of the same
         known = context
     else:
         known = {**context, **own}

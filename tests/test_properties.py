@@ -94,3 +94,38 @@ def test_every_prefix_of_a_log_loads(ops: list[tuple], cut: float) -> None:
         after = Journal(path).read()
         assert after.events[-1]["rec"]["text"] == "after the crash"
         assert after.events[:-1] == batch.events
+
+
+# An entry: (team, kind, in the team's retro, removed later)
+entries = st.lists(
+    st.tuples(st.sampled_from(["mobile", "payments"]), st.sampled_from(["output", "lesson"]),
+              st.booleans(), st.booleans()),  # fmt: skip
+    max_size=20,
+)
+
+
+@SETTINGS
+@given(made=entries)
+def test_index_narrowed_find_is_a_filter_of_everything(made: list[tuple]) -> None:
+    """find() by kind, team and retro, answered from indexes, equals filtering every record."""
+    with tempfile.TemporaryDirectory() as folder:
+        path, clock = Path(folder) / "log.jsonl", Clock()
+        repos = {team: Repository(path, author="Ana", team=team, clock=clock)
+                 for team in ("mobile", "payments")}  # fmt: skip
+        retros = {team: repo.add("retro", f"{team} retro")["id"] for team, repo in repos.items()}
+        for team, kind, in_retro, removed in made:
+            repo = repos[team]
+            repo.refresh()
+            rec = repo.add(kind, f"{kind} of {team}", retro=retros[team] if in_retro else None)
+            if removed:
+                repo.remove(rec["id"])
+        reader = Repository(path, author="Bo", team="mobile").load()
+        everything = reader.all()
+        for kinds in ([], ["output"], ["lesson", "retro"]):
+            for teams in ([], ["mobile"], ["mobile", "payments"]):
+                for retro in (None, retros["payments"]):
+                    expected = [rec for rec in everything
+                                if (not kinds or rec["kind"] in kinds)
+                                and (not teams or rec["team"] in teams)
+                                and (retro is None or rec.get("retro") == retro)]  # fmt: skip
+                    assert reader.find(kinds=kinds, teams=teams, retro=retro) == expected

@@ -15,7 +15,7 @@ _EMPTY: frozenset[str] = frozenset()
 
 
 class Indexes(Mapping[str, Set[str]]):
-    """Ids by kind and by retro, and links in both directions.
+    """Ids by kind, team and retro, and links in both directions.
 
     As a mapping it is the undirected link index: id -> the ids it links to or
     that link to it.
@@ -23,6 +23,7 @@ class Indexes(Mapping[str, Set[str]]):
 
     def __init__(self, records: Iterable[Record] = ()) -> None:
         self.by_kind: defaultdict[str, set[str]] = defaultdict(set)
+        self.by_team: defaultdict[str, set[str]] = defaultdict(set)
         self.by_retro: defaultdict[str, set[str]] = defaultdict(set)
         self.out: dict[str, list[str]] = {}
         self.into: defaultdict[str, set[str]] = defaultdict(set)
@@ -35,6 +36,7 @@ class Indexes(Mapping[str, Set[str]]):
         rid = rec["id"]
         self.order.setdefault(rid, len(self.order))
         self.by_kind[rec["kind"]].add(rid)
+        self.by_team[rec["team"]].add(rid)
         if rec.get("retro"):
             self.by_retro[rec["retro"]].add(rid)
         targets = link_targets(rec)
@@ -46,6 +48,7 @@ class Indexes(Mapping[str, Set[str]]):
         """Forget a record that is no longer current."""
         rid = rec["id"]
         self.by_kind[rec["kind"]].discard(rid)
+        self.by_team[rec["team"]].discard(rid)
         if rec.get("retro"):
             self.by_retro[rec["retro"]].discard(rid)
         for target in self.out.pop(rid, ()):

@@ -183,8 +183,6 @@ class Repository:
         self._ensure()
         entry = Query()
         conditions: list[QueryInstance] = []
-        if teams:
-            conditions.append(entry.team.one_of(list(teams)))
         if since or until:
             low, high = since, until
 
@@ -204,7 +202,7 @@ class Repository:
         condition = None
         for more in conditions:
             condition = more if condition is None else condition & more
-        candidates = self._candidates(kinds, retro)
+        candidates = self._candidates(kinds, teams, retro)
         found: list[Record]
         if candidates is not None:  # narrowed by an index, then filtered by the same query
             records = self.storage.records
@@ -217,17 +215,25 @@ class Repository:
         found.sort(key=when)  # stable: ties keep the order of the log
         return found
 
-    def _candidates(self, kinds: Sequence[str], retro: str | None) -> list[str] | None:
-        """Ids that can match a kind or retro filter, in log order (None: no such filter)."""
-        if not kinds and not retro:
+    def _candidates(
+        self, kinds: Sequence[str], teams: Sequence[str], retro: str | None
+    ) -> list[str] | None:
+        """Ids that can match the kind, team and retro filters, in log order (None: no such
+        filter). A retro holds few entries: its own are checked one by one."""
+        if not (kinds or teams or retro):
             return None
-        indexes = self.storage.indexes
-        ids: set[str] = set()
-        for kind in kinds:
-            ids |= indexes.by_kind.get(kind, set())
+        indexes, records = self.storage.indexes, self.storage.records
+        ids: AbstractSet[str]
         if retro:
-            in_retro = indexes.by_retro.get(retro, set())
-            ids = ids & in_retro if kinds else set(in_retro)
+            ids = indexes.by_retro.get(retro, set())
+            for field, wanted in (("kind", set(kinds)), ("team", set(teams))):
+                if wanted:
+                    ids = {rid for rid in ids if records[rid][field] in wanted}
+        else:
+            pools = [set().union(*(index.get(key, set()) for key in keys))
+                     for index, keys in ((indexes.by_kind, kinds), (indexes.by_team, teams))
+                     if keys]  # fmt: skip
+            ids = set.intersection(*pools)
         return sorted(ids, key=indexes.order.__getitem__)
 
     def links(self) -> Mapping[str, AbstractSet[str]]:
