@@ -293,6 +293,7 @@ def checkin(
               help="Show the newest N entries (table default 50; 0 = all).")  # fmt: skip
 @click.pass_context
 @handle_errors
+@gc_paused()
 def log_command(
     ctx: click.Context, kinds: tuple[str, ...], teams: tuple[str, ...], since: datetime | None,
     until: datetime | None, search: str | None, retro_ref: str | None, fmt: str, limit: int | None,
@@ -762,6 +763,7 @@ REPORT_TABLES = ("teams", "decisions", "fragmentation", "dependencies", "entries
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 @click.pass_context
 @handle_errors
+@gc_paused()
 def report(
     ctx: click.Context, logs: Sequence[Path], teams: Sequence[str], since: datetime | None,
     until: datetime | None, fmt: str, table: str, output: Path | None,
@@ -817,6 +819,7 @@ def report(
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 @click.pass_context
 @handle_errors
+@gc_paused()
 def export(
     ctx: click.Context, fmt: str, kinds: Sequence[str], teams: Sequence[str],
     since: datetime | None, until: datetime | None, output: Path | None,

@@ -254,3 +254,23 @@ def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
 def test_rev_time_is_utc() -> None:
     event = put(at=datetime(2026, 1, 1, 0, 30, tzinfo=UTC))
     assert ev.rev_time(event["rev"]) == datetime(2026, 1, 1, 0, 30, tzinfo=UTC)
+
+
+def test_the_collector_is_held_off_only_while_a_log_is_built() -> None:
+    import gc
+
+    from retro.bulk import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: the inner one leaves it off
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with gc_paused(freeze=True):
+            kept = [{"a": [n]} for n in range(1000)]
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()

@@ -13,6 +13,8 @@ import fcntl
 import json
 import os
 import stat
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from retro.store.events import (
 
 DEFAULT_MAX_LOG_BYTES = 2 * 1024**3
 _HEADER_PEEK = 4096
+_YIELD_EVERY = 256  # lines read between two chances for other threads to run
 
 
 def max_log_bytes() -> int:
@@ -296,7 +299,10 @@ class Journal:
         batch = Batch(raw=[] if raw_lines else None)
         events, lines, problems, kept = batch.events, batch.lines, batch.problems, batch.raw
         line, offset = self._line, self._offset
+        shared = threading.active_count() > 1  # e.g. the app's screen, while this thread reads
         for raw, size, terminated in read_lines(stream):
+            if shared and not line % _YIELD_EVERY:
+                time.sleep(0)  # let the other threads run: the GIL is not handed over promptly
             if self._open_line:  # the last line read had no newline: this one ends it
                 self._open_line = False
                 if not raw and terminated:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from retro.bulk import gc_paused
 from retro.errors import ValidationError
 from retro.model import Record, record_problem
 from retro.store.events import DEL, PUT, Event, make_event, outranks
@@ -80,15 +80,9 @@ class JournalStorage(Storage):
         self.heads, self.records, self.problems = {}, {}, []
         self._indexes = None
         self.version += 1
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused(freeze=True):
             if not (self.missing_ok and not self.journal.path.exists()):
                 self._apply(self.journal.read())
-        finally:
-            if collecting:
-                gc.freeze()
-                gc.enable()
         self.loaded = True
 
     def refresh(self) -> set[str]:

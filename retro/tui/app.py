@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from retro import dates, sessions
+from retro.bulk import gc_paused
 from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.insights import LinkIndex, Metrics, metrics
@@ -86,9 +87,14 @@ class RetroApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_log(self) -> None:
-        """Read the whole log away from the screen, which stays responsive meanwhile."""
-        self.repo.load(missing_ok=True)
-        self.repo.links()  # the indexes, built here rather than on the screen's first refresh
+        """Read the whole log away from the screen, which stays responsive meanwhile.
+
+        The log stays in memory as long as the app runs: the garbage collector is kept
+        from traversing it, which would hold up the screen for a moment each time.
+        """
+        with gc_paused(freeze=True):
+            self.repo.load(missing_ok=True)
+            self.repo.links()  # the indexes, built here rather than on the first refresh
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "load":
