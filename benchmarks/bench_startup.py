@@ -164,8 +164,9 @@ def bench_stall(big: Path, entries: int, tmp: Path, reps: int) -> bool:
         gap / STALL_LIMIT,
         f"largest gap between ticks of a 50 ms interval {ms(gap)} (target <= "
         f"{STALL_LIMIT * 1000:.0f} ms), from the mount until the home tables are filled on "
-        f"{entries:,} entries; while the loading thread runs {ms(loading)}, filling the "
-        f"tables on the event loop {ms(filling)}; worst {ms(worst)}; median of {reps}",
+        f"{entries:,} entries; largest while the loading thread runs {ms(loading)}; from the "
+        f"load's end to both tables filled {ms(filling)} (to the tick that sees them); worst "
+        f"{ms(worst)}; median of {reps}",
     )
 
 

@@ -89,8 +89,6 @@ def retro_probe(mode: str) -> App[None]:
 
         def data_changed(self) -> None:
             super().data_changed()
-            if self.fill_ended is None and self.fill_began is not None:
-                self.fill_ended = time.perf_counter()
             self.check()
 
         def tick(self) -> None:
@@ -106,11 +104,10 @@ def retro_probe(mode: str) -> App[None]:
             screen = self.screen
             if not (isinstance(screen, HomeScreen) and screen.ready and screen.is_current):
                 return
-            if mode != "shown":
-                retros = screen.query_one("#retros", DataTable)
-                if not (self.loaded and screen.query_one("#home").display and retros.row_count):
-                    return
+            if mode != "shown" and not (self.loaded and screen.shown):  # both tables filled
+                return
             self.reached = True
+            self.fill_ended = time.perf_counter()
             if mode != "stall":  # stall leaves at the next tick, to time a freeze of the filling
                 self.call_after_refresh(self.exit)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from retro.dates import Cadence
 from retro.model import ENTRY_KINDS, Record
@@ -96,16 +97,18 @@ def period_end(retro: Record) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _is_open(action: Mapping[str, Any]) -> bool:
+    return action.get("status") in ("open", None)
+
+
+def _awaits_evidence(outcome: Mapping[str, Any]) -> bool:
+    return not outcome.get("evidence") and outcome.get("observed") in (None, "")
+
+
 def open_follow_ups(repo: Repository, team: str | None) -> list[Record]:
     """What is due: open actions, and outcomes still waiting for evidence."""
     teams = [team] if team else []
-    actions = [
-        a for a in repo.find(kinds=["action"], teams=teams) if a.get("status") in ("open", None)
-    ]
-    waiting = [
-        o
-        for o in repo.find(kinds=["outcome"], teams=teams)
-        if not o.get("evidence") and o.get("observed") in (None, "")
-    ]
+    actions = repo.find(kinds=["action"], teams=teams, where=_is_open)
+    waiting = repo.find(kinds=["outcome"], teams=teams, where=_awaits_evidence)
     actions.sort(key=lambda a: a.get("due") or "9999")
     return actions + waiting

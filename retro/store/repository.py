@@ -178,8 +178,12 @@ class Repository:
         until: datetime | None = None,
         search: str | None = None,
         retro: str | None = None,
+        where: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> list[Record]:
-        """Current records matching every filter given, oldest first."""
+        """Current records matching every filter given, oldest first.
+
+        ``where`` is any further test of a record (it must not change it).
+        """
         self._ensure()
         entry = Query()
         conditions: list[QueryInstance] = []
@@ -199,6 +203,8 @@ class Repository:
                     ("search", search),
                 )
             )
+        if where is not None:
+            conditions.append(QueryInstance(where, None))
         condition = None
         for more in conditions:
             condition = more if condition is None else condition & more

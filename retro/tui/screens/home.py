@@ -89,7 +89,11 @@ class HomeScreen(Screen[None]):
                                        cell(len(scope))]))  # fmt: skip
         self.query_one("#retros", EntryTable).show(rows)
         self.query_one("#retros-title", Label).update(f"Retros of {app.team} ({len(rows)})")
-        due = sessions.open_follow_ups(repo, app.team)
+        self.call_after_refresh(self.show_due)  # the retros are drawn first on a large log
+
+    def show_due(self) -> None:
+        """Fill the follow-ups that are due."""
+        due = sessions.open_follow_ups(self.retro_app.repo, self.retro_app.team)
         self.query_one("#due", EntryTable).show(
             entry_row(rec, [rec.get("due") or ("awaiting evidence" if rec["kind"] == "outcome"
                                                else "—"), rec.get("owner") or ""])
