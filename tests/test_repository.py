@@ -48,6 +48,10 @@ def test_find_filters(make_repo: Callable[..., Repository]) -> None:
     assert len(repo.find(since=START - timedelta(days=3))) == 2
     assert len(repo.find(until=START - timedelta(days=3))) == 1
     assert [r["kind"] for r in repo.find(search="ONE-CLICK")] == ["output"]
+    owned = repo.find(where=lambda r: "owners" in r["text"])  # any test, with or without
+    assert [r["kind"] for r in owned] == ["lesson"]  # an index to narrow it first
+    assert repo.find(kinds=["lesson", "output"], where=lambda r: r["team"] == "payments") == \
+        repo.find(kinds=["output"])  # fmt: skip
     assert repo.find(search="[bold]") == []  # searched literally, not as a pattern
 
 
