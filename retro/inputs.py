@@ -29,8 +29,7 @@ class Inputs:
     def merged(self, base: Batch | None = None, version: tuple[int, int] | None = None) -> Merge:
         """Their merge, onto ``base`` (the log merged into, of ``version``) if given."""
         versions = self.versions if version is None else [*self.versions, version]
-        if base is None:
-            return merge(self.logs, versions=versions, raw=self.raw)
+        base = base or Batch()
         return merge(self.logs, versions=versions, raw=self.raw, base=base.events,
                      base_raw=base.raw)  # fmt: skip
 

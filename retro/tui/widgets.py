@@ -115,13 +115,12 @@ class EntryTable(DataTable[Text]):
     def __init__(self, columns: Sequence[str], **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self._columns = columns
+        self._rows: list[tuple[str, Sequence[Text]]] = []  # as given, before cutting
+        self._laid_out_at = 0  # the width the rows were last cut to
 
     def on_mount(self) -> None:
         for column in self._columns:
             self.add_column(column, key=column)
-
-    _rows: list[tuple[str, Sequence[Text]]] = []
-    _laid_out_at = 0  # the width the rows were last cut to
 
     def show(self, rows: Iterable[tuple[str, Sequence[Text]]]) -> None:
         """Replace the rows, keeping the cursor on the same entry where it can.
