@@ -229,12 +229,18 @@ def bench_log_json(big: Path, entries: int, env: dict[str, str], reps: int) -> l
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, *, entries: bool = True) -> argparse.ArgumentParser:
+    """The options every benchmark takes: --quick, --check and, with ``entries``, --entries."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small, fast run (smoke test)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--entries", type=int, help="entries of the big log (default 100,000)")
-    args = parser.parse_args(argv)
+    if entries:
+        parser.add_argument("--entries", type=int, help="entries of the big log (default 100,000)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__).parse_args(argv)
     entries = args.entries or (10_000 if args.quick else 100_000)
     cli_reps, add_reps, log_reps = (5, 9, 3) if args.quick else (21, 41, 3)
 

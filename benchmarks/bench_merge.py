@@ -30,7 +30,6 @@ target (otherwise the script reports and exits 0).
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench_log import child_env, interleaved, median, mib, retro_command
+from bench_log import arguments, child_env, interleaved, median, mib, retro_command
 from make_log import iter_events, make_log
 
 from retro.store.events import PUT, Event, encode, header
@@ -292,9 +291,7 @@ def bench_report(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small, fast run (smoke test)")
-    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser = arguments(__doc__, entries=False)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds one command may run (default %(default)g)")  # fmt: skip
     args = parser.parse_args(argv)

@@ -29,7 +29,6 @@ exits 1 when a ratio misses its target (otherwise the script reports and exits 0
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -41,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_log import AUTHOR, TEAM, interleaved, measure, median, mib, ms
+from bench_log import AUTHOR, TEAM, arguments, interleaved, measure, median, mib, ms
 from make_log import make_log
 
 from retro.resources import sample_logs
@@ -178,11 +177,7 @@ def sample_log(team: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small, fast run (smoke test)")
-    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--entries", type=int, help="entries of the big log (default 100,000)")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__).parse_args(argv)
     entries = args.entries or (10_000 if args.quick else 100_000)
     reps = 3 if args.quick else 7
 
