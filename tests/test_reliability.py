@@ -134,6 +134,17 @@ def listed(env: dict[str, str], log: Path) -> tuple[Run, list[str]]:
     return done, ids
 
 
+def compacted(env: dict[str, str], log: Path, *, set_aside: bytes) -> tuple[Run, Run]:
+    """``retro compact`` then ``retro verify``: both succeed, and exactly ``set_aside``
+    went to the side file. Returns both runs."""
+    done = retro(env, "compact", log=log)
+    assert done.code == EXIT_OK, done
+    assert log.with_name(log.name + ".rejected").read_bytes() == set_aside
+    report = retro(env, "verify", log=log)
+    assert report.code == EXIT_OK, report
+    return done, report
+
+
 def load(log: Path) -> Repository:
     return Repository(log, author="tester", team="qa").load()
 
@@ -488,12 +499,9 @@ def test_torn_last_line_is_skipped_reported_and_recovered(
     report = retro(env, "verify", log=log)
     assert report.code == EXIT_ERROR and "line 5:" in report.out, report
 
-    done = retro(env, "compact", log=log)
-    assert done.code == EXIT_OK, done
+    done, report = compacted(env, log, set_aside=torn + b"\n")
     assert ".rejected" in done.err, done
-    assert log.with_name(log.name + ".rejected").read_bytes() == torn + b"\n"
-    report = retro(env, "verify", log=log)
-    assert report.code == EXIT_OK and "4 events, 4 records: healthy" in report.out, report
+    assert "4 events, 4 records: healthy" in report.out, report
     shown, listed_ids = listed(env, log)
     assert shown.code == EXIT_OK, shown
     assert listed_ids == [*ids, new_id]
@@ -506,10 +514,7 @@ def test_compaction_sets_a_torn_last_line_aside(
     log = tmp_path / "team.jsonl"
     torn = _cut_half(lines[1])
     log.write_bytes(b"".join(lines) + torn)
-    done = retro(env, "compact", log=log)
-    assert done.code == EXIT_OK, done
-    assert log.with_name(log.name + ".rejected").read_bytes() == torn + b"\n"
-    assert retro(env, "verify", log=log).code == EXIT_OK
+    compacted(env, log, set_aside=torn + b"\n")
     shown, listed_ids = listed(env, log)
     assert shown.code == EXIT_OK, shown
     assert listed_ids == ids
@@ -703,11 +708,7 @@ def test_damaged_line_in_the_middle_is_skipped_reported_and_set_aside(
     assert shown.code == EXIT_DAMAGED, shown
     assert listed_ids == [*kept, added.out.strip()]
 
-    done = retro(env, "compact", log=log)
-    assert done.code == EXIT_OK, done
-    assert log.with_name(log.name + ".rejected").read_bytes() == bad
-    report = retro(env, "verify", log=log)
-    assert report.code == EXIT_OK, report
+    compacted(env, log, set_aside=bad)
     assert listed(env, log)[1] == [*kept, added.out.strip()]
 
 

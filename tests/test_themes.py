@@ -235,14 +235,21 @@ BROKEN: dict[str, tuple[str | bytes, str]] = {
 }
 
 
-@pytest.mark.parametrize("case", BROKEN)
-def test_a_broken_user_file_is_skipped_with_a_message(case: str, user_dir: Path) -> None:
-    content, expected = BROKEN[case]
+def write_broken(user_dir: Path, case: str) -> Path:
+    """The user theme file of a ``BROKEN`` case, as text or bytes."""
+    content = BROKEN[case][0]
     path = user_dir / f"{case}.toml"
     if isinstance(content, bytes):
         path.write_bytes(content)
     else:
         path.write_text(content, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_broken_user_file_is_skipped_with_a_message(case: str, user_dir: Path) -> None:
+    expected = BROKEN[case][1]
+    path = write_broken(user_dir, case)
     (user_dir / "ok.toml").write_text(GOOD, encoding="utf-8")
 
     themes, messages = load_themes(user_dir)
@@ -256,12 +263,8 @@ def test_a_broken_user_file_is_skipped_with_a_message(case: str, user_dir: Path)
 
 
 def test_all_the_broken_files_together_leave_the_good_ones(user_dir: Path) -> None:
-    for case, (content, _) in BROKEN.items():
-        path = user_dir / f"{case}.toml"
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    for case in BROKEN:
+        write_broken(user_dir, case)
     (user_dir / "ok.toml").write_text(GOOD, encoding="utf-8")
 
     themes, messages = load_themes(user_dir)
