@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from retro.tui.app import RetroApp
 
 MAX_DUE = 200
+DRAW_FIRST = 10_000  # from this many records, the retros are drawn before the due are found
 
 
 class HomeScreen(Screen[None]):
@@ -44,7 +45,7 @@ class HomeScreen(Screen[None]):
                 yield Label("Retros", classes="pane-title", id="retros-title")
                 yield EntryTable(["period", "focus", "status", "ratio", "entries"], id="retros")
             with Vertical(id="due-pane"):
-                yield Label("Follow-ups due", classes="pane-title")
+                yield Label("Follow-ups due", classes="pane-title", id="due-title")
                 yield EntryTable(["what", "due", "owner"], id="due")
         with Horizontal(id="home-buttons"):
             yield Button("Start or resume this sprint's retro", id="start", variant="primary",
@@ -67,12 +68,9 @@ class HomeScreen(Screen[None]):
             self.refresh_data()
 
     def refresh_data(self) -> None:
-        """Fill the tables from the log (once they are shown, so that they know their width)."""
-        if not self.query_one("#home").display:
-            self.query_one("#loading").display = False
-            self.query_one("#home").display = True
-            self.call_after_refresh(self.refresh_data)
-            return
+        """Fill the tables from the log (they cut their cells again once they have a width)."""
+        self.query_one("#loading").display = False
+        self.query_one("#home").display = True
         app = self.retro_app
         repo = app.repo
         records = repo.storage.records
@@ -89,7 +87,10 @@ class HomeScreen(Screen[None]):
                                        cell(len(scope))]))  # fmt: skip
         self.query_one("#retros", EntryTable).show(rows)
         self.query_one("#retros-title", Label).update(f"Retros of {app.team} ({len(rows)})")
-        self.call_after_refresh(self.show_due)  # the retros are drawn first on a large log
+        if len(records) > DRAW_FIRST:
+            self.call_after_refresh(self.show_due)  # the screen shows the retros meanwhile
+        else:
+            self.show_due()
 
     def show_due(self) -> None:
         """Fill the follow-ups that are due."""
@@ -99,6 +100,8 @@ class HomeScreen(Screen[None]):
                                                else "—"), rec.get("owner") or ""])
             for rec in due[:MAX_DUE]
         )  # fmt: skip
+        count = f"{len(due):,}" if len(due) <= MAX_DUE else f"the first {MAX_DUE} of {len(due):,}"
+        self.query_one("#due-title", Label).update(f"Follow-ups due ({count})")
         self.shown = True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
