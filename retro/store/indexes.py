@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Set
+from datetime import datetime
 
 from retro.model import Record, link_targets
 
@@ -28,6 +29,7 @@ class Indexes(Mapping[str, Set[str]]):
         self.out: dict[str, list[str]] = {}
         self.into: defaultdict[str, set[str]] = defaultdict(set)
         self.order: dict[str, int] = {}  # when each record was first seen
+        self.created: dict[str, float] = {}  # each record's created_at, as a timestamp
         for rec in records:
             self.add(rec)
 
@@ -35,6 +37,7 @@ class Indexes(Mapping[str, Set[str]]):
         """Index a current record."""
         rid = rec["id"]
         self.order.setdefault(rid, len(self.order))
+        self.created[rid] = datetime.fromisoformat(rec["created_at"]).timestamp()
         self.by_kind[rec["kind"]].add(rid)
         self.by_team[rec["team"]].add(rid)
         if rec.get("retro"):
@@ -47,6 +50,7 @@ class Indexes(Mapping[str, Set[str]]):
     def discard(self, rec: Record) -> None:
         """Forget a record that is no longer current."""
         rid = rec["id"]
+        self.created.pop(rid, None)
         self.by_kind[rec["kind"]].discard(rid)
         self.by_team[rec["team"]].discard(rid)
         if rec.get("retro"):

@@ -218,7 +218,13 @@ class Repository:
             found = list(self.table.search(condition))
         else:  # everything: plain copies, without TinyDB's per-document wrappers
             found = [dict(rec) for rec in self.storage.records.values()]
-        found.sort(key=when)  # stable: ties keep the order of the log
+        # Stable sorts: ties keep the order of the log. The indexes, when they narrowed the
+        # search, also know each record's time; otherwise it is read from the record.
+        if candidates is not None:
+            created = self.storage.indexes.created
+            found.sort(key=lambda rec: created[rec["id"]])
+        else:
+            found.sort(key=when)
         return found
 
     def _candidates(
