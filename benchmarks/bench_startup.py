@@ -1,10 +1,12 @@
 """How fast the app starts: the home screen on a small and a large log, and its stalls.
 
-Every figure is a ratio against a baseline measured in the same run, from the
-median of several interleaved repetitions (absolute times are printed for
-information only; they are not comparable between machines). Each time is the
-wall time of a whole fresh process (interpreter start-up included), started by
-``startup_app.py`` in headless mode and left as soon as it reaches its point:
+Every figure is a ratio against a baseline measured in the same run, over several
+interleaved rounds: a start-up ratio is the median of the ratios within each round
+(which cancels slow drifts of a shared machine), the others the ratio of the medians
+(absolute times are printed for information only; they are not comparable between
+machines). Each time is the wall time of a whole fresh process (interpreter start-up
+included), started by ``startup_app.py`` in headless mode and left as soon as it
+reaches its point:
 
 - ``startup_first_screen``: retro on the sample team log until its first
   interactive screen, home, is shown ÷ a minimal Textual app (a Header, a DataTable
@@ -101,6 +103,11 @@ def stall_run(env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+def paired(times: list[float], base: list[float]) -> float:
+    """The median of each run's ratio to the baseline run of the same round."""
+    return median([run / under for run, under in zip(times, base, strict=True)])
+
+
 def span(times: list[float]) -> str:
     """The range of some runs, for a spread the median hides."""
     return f"runs {ms(min(times))} to {ms(max(times))}"
@@ -123,32 +130,38 @@ def bench_startup(small: Path, big: Path, entries: int, tmp: Path, reps: int) ->
     loads = timed([sys.executable, "-c", _JSON_LOADS, str(big)], big_env)
 
     interleaved(1, minimal, first, home, shown)  # warm up: caches, compiled modules
-    runs = interleaved(reps, minimal, first, home, shown, filled, loads)
-    base, first_time, home_time, shown_time, filled_time, loads_time = map(median, runs)
-    _, first_span, home_span, shown_span, filled_span, _ = map(span, runs)
+    # The short runs apart from the long ones, which would disturb them; each start-up
+    # ratio is the median of the ratios within a round, which cancels slow drifts.
+    light = interleaved(reps, minimal, first, home, shown)
+    filled_runs, loads_runs = interleaved(reps, filled, loads)
+    base, first_time, home_time, shown_time = map(median, light)
+    first_ratio, home_ratio, shown_ratio = (paired(runs, light[0]) for runs in light[1:])
+    _, first_span, home_span, shown_span = map(span, light)
+    filled_time, loads_time = median(filled_runs), median(loads_runs)
+    filled_span = span(filled_runs)
     small_entries = small.read_bytes().count(b"\n") - 1
     size = mib(big.stat().st_size)
     return [
         report(
             "startup_first_screen",
-            first_time / base,
+            first_ratio,
             f"retro until the home screen is shown {ms(first_time)} on the sample "
             f"{small.stem} log ({small_entries} entries) vs a minimal Textual app until its "
-            f"first screen {ms(base)}; whole processes, median of {reps} ({first_span}), "
-            "interleaved",
+            f"first screen {ms(base)}; whole processes, times and ratio medians of {reps} "
+            f"interleaved rounds ({first_span})",
         ),
         report(
             "startup_home",
-            home_time / base,
+            home_ratio,
             f"retro until the home tables are filled {ms(home_time)} on that log vs the "
-            f"minimal app {ms(base)}; median of {reps} ({home_span}), interleaved",
+            f"minimal app {ms(base)}; medians of {reps} rounds ({home_span})",
         ),
         report(
             "startup_home_100k",
-            shown_time / base,
+            shown_ratio,
             f"retro until the home screen is shown, loading, {ms(shown_time)} on "
-            f"{entries:,} entries ({size}) vs the minimal app {ms(base)}; median of {reps} "
-            f"({shown_span}), interleaved",
+            f"{entries:,} entries ({size}) vs the minimal app {ms(base)}; medians of {reps} "
+            f"rounds ({shown_span})",
         ),
         report(
             "startup_home_100k_loaded",
