@@ -300,3 +300,21 @@ def test_short_columns_are_shown_whole_and_the_text_takes_the_rest() -> None:
     rows = [("a", [Text("Review checkout availability after Black Friday"),
                    Text("Priya Raman"), Text("2026-11-27")])]  # fmt: skip
     assert column_widths(["action", "owner", "due"], rows, 70) == [42, 11, 10]
+
+
+@pytest.mark.parametrize("size", [64, 700_000])  # read at once; read by the loading thread
+async def test_a_file_that_is_not_a_log_closes_the_app_with_one_message(
+    settings: Settings, size: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.log.write_bytes(b"team,text\n" + b"x" * size + b"\n")
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if app._exit:
+                break
+            await pilot.pause(0.05)
+    assert app.return_code == 1
+    assert app._exception is None  # no traceback: the message alone
+    printed = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert printed == f"retro: {settings.log} is not a retro log (its first line is not a " \
+        "retro header)"  # fmt: skip
