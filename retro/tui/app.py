@@ -62,6 +62,7 @@ class RetroApp(App[None]):
             settings.log, author=settings.author, team=settings.team, clock=settings.clock
         )
         self.retro_id: str | None = None
+        self._due: tuple[int, list[Record]] | None = None  # open follow-ups, by log version
         self.loaded = False
         self.poll_enabled = poll
         self._theme_choice = theme or settings.theme or DEFAULT_THEME
@@ -112,6 +113,7 @@ class RetroApp(App[None]):
         with gc_paused(freeze=True):
             self.repo.load(missing_ok=True)
             self.repo.links()  # the indexes, built here rather than on the first refresh
+            self.open_follow_ups()  # gathered here too: on a large log it takes a while
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_log(self) -> None:
@@ -230,6 +232,13 @@ class RetroApp(App[None]):
         end = sessions.period_end(retro) if retro else None
         return metrics(scope, context=self.repo.storage.records, period_end=end,
                        index=self.link_index())  # fmt: skip
+
+    def open_follow_ups(self) -> list[Record]:
+        """The team's open actions and outcomes awaiting evidence, as of the log's state."""
+        version = self.repo.storage.version
+        if self._due is None or self._due[0] != version:
+            self._due = (version, sessions.open_follow_ups(self.repo, self.team))
+        return self._due[1]
 
     def link_index(self) -> LinkIndex:
         """Links between all records, in both directions (kept up to date by the store)."""

@@ -94,7 +94,7 @@ class HomeScreen(Screen[None]):
 
     def show_due(self) -> None:
         """Fill the follow-ups that are due."""
-        due = sessions.open_follow_ups(self.retro_app.repo, self.retro_app.team)
+        due = self.retro_app.open_follow_ups()
         self.query_one("#due", EntryTable).show(
             entry_row(rec, [rec.get("due") or ("awaiting evidence" if rec["kind"] == "outcome"
                                                else "—"), rec.get("owner") or ""])
