@@ -23,15 +23,6 @@ from retro.store import Repository
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
 
 POLL_SECONDS = 1.0
-SMALL_LOG_BYTES = 512 * 1024  # a log this small is read at once, without a loading thread
-
-
-def _size(path: Path) -> int:
-    """The size of the file at ``path``; 0 when there is none (or it cannot be seen)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 class RetroApp(App[None]):
@@ -84,13 +75,6 @@ class RetroApp(App[None]):
         self.theme = chosen
         self._theme_ready = True
         self.sub_title = f"{self.team} · {self.settings.log.name}"
-        small = _size(self.repo.path) <= SMALL_LOG_BYTES  # read at once, without a thread
-        if small:
-            try:
-                self.read_log()
-            except RetroError as error:
-                self.load_failed(error)  # before any screen: nothing half-mounted to tear down
-                return
         if self.start == "checkin":
             from retro.tui.screens.checkin import CheckinScreen
 
@@ -99,38 +83,31 @@ class RetroApp(App[None]):
             from retro.tui.screens.home import HomeScreen
 
             self.push_screen(HomeScreen())
-        if small:
-            self.log_loaded()
-        else:  # draw the first screen before loading: the thread competes for the GIL
-            self.call_after_refresh(self.load_log)
+        # Draw the first screen before loading: the loading thread competes for the GIL.
+        self.call_after_refresh(self.load_log)
 
-    def read_log(self) -> None:
-        """Read the whole log, and index it.
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_log(self) -> None:
+        """Read the whole log away from the screen, which stays responsive meanwhile.
 
         The log stays in memory as long as the app runs: the garbage collector is kept
-        from traversing it, which would hold up the screen for a moment each time.
+        from traversing it, which would hold up the screen for a moment each time. A
+        failure reaches :meth:`on_worker_state_changed` alone (no traceback).
         """
         with gc_paused(freeze=True):
             self.repo.load(missing_ok=True)
             self.repo.links()  # the indexes, built here rather than on the first refresh
             self.open_follow_ups()  # gathered here too: on a large log it takes a while
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def load_log(self) -> None:
-        """Read a large log away from the screen, which stays responsive meanwhile."""
-        self.read_log()
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "load":
             return
         if event.state == WorkerState.ERROR:
-            self.load_failed(event.worker.error)
+            error = event.worker.error
+            message = str(error) if isinstance(error, RetroError) else repr(error)
+            self.exit(message=f"retro: {message}", return_code=1)
         elif event.state == WorkerState.SUCCESS:
             self.log_loaded()
-
-    def load_failed(self, error: BaseException | None) -> None:
-        message = str(error) if isinstance(error, RetroError) else repr(error)
-        self.exit(message=f"retro: {message}", return_code=1)
 
     def log_loaded(self) -> None:
         """The log is read: show it, and keep watching it for other writers."""
