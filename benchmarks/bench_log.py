@@ -167,15 +167,7 @@ def bench_checkin_cli(small: Path, big: Path, entries: int, env: dict[str, str],
 
         return run
 
-    interleaved(1, checkin(small), checkin(big))  # warm up: caches, compiled modules
-    at_small, at_big = interleaved(reps, checkin(small), checkin(big))
-    low, high = median(at_small), median(at_big)
-    return report(
-        "checkin_cli",
-        high / low,
-        f"retro checkin median {ms(high)} at {entries:,} entries vs {ms(low)} at "
-        f"{SMALL:,}; {reps} runs each, interleaved",
-    )
+    return small_vs_big("checkin_cli", "retro checkin", checkin, small, big, entries, reps, 1)
 
 
 def bench_checkin_add(small: Path, big: Path, entries: int, reps: int) -> bool:
@@ -190,14 +182,23 @@ def bench_checkin_add(small: Path, big: Path, entries: int, reps: int) -> bool:
 
         return run
 
-    interleaved(2, add(small), add(big))
-    at_small, at_big = interleaved(reps, add(small), add(big))
+    return small_vs_big("checkin_repository_add", "Repository.add", add, small, big, entries,
+                        reps, 2)  # fmt: skip
+
+
+def small_vs_big(
+    name: str, what: str, job: Callable[[Path], Callable[[], float]], small: Path, big: Path,
+    entries: int, reps: int, warm_up: int,
+) -> bool:  # fmt: skip
+    """Report ``job`` on the big log ÷ on the small one, after ``warm_up`` rounds."""
+    interleaved(warm_up, job(small), job(big))  # caches, compiled modules
+    at_small, at_big = interleaved(reps, job(small), job(big))
     low, high = median(at_small), median(at_big)
     return report(
-        "checkin_repository_add",
+        name,
         high / low,
-        f"Repository.add median {ms(high)} at {entries:,} entries vs {ms(low)} at "
-        f"{SMALL:,}; {reps} runs each, interleaved",
+        f"{what} median {ms(high)} at {entries:,} entries vs {ms(low)} at {SMALL:,}; "
+        f"{reps} runs each, interleaved",
     )
 
 

@@ -71,17 +71,14 @@ class Run:
 
 def execute(env: dict[str, str], *args: str, log: Path | str | None = None) -> Run:
     """Run ``retro [--log LOG] ARGS`` and return what it did (no checks)."""
-    cmd = [*RETRO, *(["--log", str(log)] if log is not None else []), *args]
-    done = subprocess.run(
-        cmd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return _run([*RETRO, *(["--log", str(log)] if log is not None else []), *args], env)
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> Run:
+    """Run ``cmd`` with no input, its output captured as text."""
+    done = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                          encoding="utf-8", errors="replace", timeout=TIMEOUT,
+                          check=False)  # fmt: skip
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -108,17 +105,7 @@ def retro_argv(env: dict[str, str], tmp_path: Path, argv: list[str]) -> Run:
         "    sys.argv = ['retro', *json.load(f)]\n"
         "main()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(spec)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        encoding="utf-8",
-        errors="replace",
-        timeout=TIMEOUT,
-        check=False,
-    )
-    run = Run(done.returncode, done.stdout, done.stderr)
+    run = _run([sys.executable, "-c", code, str(spec)], env)
     assert "Traceback" not in run.err, run
     return run
 
