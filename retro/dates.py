@@ -1,8 +1,14 @@
 """Dates people type at the command line, and sprint periods from a cadence.
 
 Every datetime returned is timezone-aware. "Local" means the zone of the ``now``
-the caller passes (by default the system's current UTC offset). Ambiguous forms
-resolve to the past; only "in N units" and "next <weekday>" point forward.
+the caller passes (by default the system's current UTC offset).
+
+Ambiguous forms (a bare weekday, a month and day without a year) lean one way: to the
+past by default, for when something happened, or to the future with ``forward=True``,
+for when something is due. Today counts either way: on a Friday, "friday" is today.
+Explicit forms ("last friday", "next friday", "in 2 weeks", "3 days ago", a year, ISO)
+mean the same in both directions; when one lands on the wrong side of today,
+:func:`direction_warning` says so.
 """
 
 from __future__ import annotations
@@ -186,7 +192,7 @@ def _time_of_day(text: str) -> time | None:
     return time(hour, minute, second)
 
 
-def _day_phrase(match: re.Match[str], now: datetime) -> datetime | None:
+def _day_phrase(match: re.Match[str], now: datetime, forward: bool) -> datetime | None:
     """Today, yesterday, tomorrow or a weekday, at midnight or at the time given."""
     today = now.date()
     word = match["day"]
@@ -198,8 +204,8 @@ def _day_phrase(match: re.Match[str], now: datetime) -> datetime | None:
             day = today - timedelta(days=1) + relativedelta(weekday=weekday(-1))
         elif match["rel"] == "next":
             day = today + timedelta(days=1) + relativedelta(weekday=weekday(+1))
-        else:
-            day = today + relativedelta(weekday=weekday(-1))
+        else:  # the latest such day, or the next one; today counts either way
+            day = today + relativedelta(weekday=weekday(+1 if forward else -1))
     else:
         day = today + timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[word])
     if match["time"] is None:
@@ -235,8 +241,11 @@ def _sprint(match: re.Match[str], now: datetime, cadence: Cadence | None, text: 
     return _midnight(cadence.period(number)[0], now.tzinfo)
 
 
-def _free_form(clean: str, now: datetime) -> datetime | None:
-    """Dates such as "20 Nov 2026", "Nov 20" or "2026/11/20", read by dateutil."""
+def _free_form(clean: str, now: datetime, forward: bool) -> datetime | None:
+    """Dates such as "20 Nov 2026", "Nov 20" or "2026/11/20", read by dateutil.
+
+    Without a year, the nearest such day on the side of today ``forward`` asks for.
+    """
     if not (_MONTH.search(clean) or _NUMERIC_DATE.search(clean)):
         return None
     if any(zone["offset"] for zone in _ZONE.finditer(clean)):
@@ -254,12 +263,18 @@ def _free_form(clean: str, now: datetime) -> datetime | None:
             return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=now.tzinfo)
-    if not _YEAR.search(clean) and value.astimezone(now.tzinfo).date() > now.date():
-        value -= relativedelta(years=1)
+    if not _YEAR.search(clean):
+        day, today = value.astimezone(now.tzinfo).date(), now.date()
+        if forward and day < today:
+            value += relativedelta(years=1)
+        elif not forward and day > today:
+            value -= relativedelta(years=1)
     return value
 
 
-def _resolve(clean: str, now: datetime, cadence: Cadence | None, text: str) -> datetime | None:
+def _resolve(
+    clean: str, now: datetime, cadence: Cadence | None, text: str, forward: bool
+) -> datetime | None:
     try:
         iso = datetime.fromisoformat(clean.upper())
     except ValueError:
@@ -268,20 +283,27 @@ def _resolve(clean: str, now: datetime, cadence: Cadence | None, text: str) -> d
         return iso if iso.tzinfo is not None else iso.replace(tzinfo=now.tzinfo)
     lowered = clean.lower()
     if match := _DAY.fullmatch(lowered):
-        return _day_phrase(match, now)
+        return _day_phrase(match, now, forward)
     if match := _AGO.fullmatch(lowered):
         return _shift(match, now, -1)
     if match := _IN.fullmatch(lowered):
         return _shift(match, now, +1)
     if match := _SPRINT.fullmatch(lowered):
         return _sprint(match, now, cadence, text)
-    return _free_form(lowered, now)
+    return _free_form(lowered, now, forward)
 
 
 def parse_when(
-    text: str, *, now: datetime | None = None, cadence: Cadence | None = None
+    text: str,
+    *,
+    now: datetime | None = None,
+    cadence: Cadence | None = None,
+    forward: bool = False,
 ) -> datetime:
-    """The aware datetime meant by ``text``, as typed by a person (see ``ACCEPTED_FORMS``)."""
+    """The aware datetime meant by ``text``, as typed by a person (see ``ACCEPTED_FORMS``).
+
+    ``forward`` reads ambiguous forms as the next such day rather than the last one.
+    """
     if now is None:
         now = now_local()
     elif now.utcoffset() is None:
@@ -290,7 +312,7 @@ def parse_when(
     if not clean or len(text) > MAX_INPUT_CHARS:
         raise _not_understood(text)
     try:
-        value = _resolve(clean, now, cadence, text)
+        value = _resolve(clean, now, cadence, text, forward)
     except DateError:
         raise
     except (OverflowError, ValueError) as exc:
@@ -300,8 +322,40 @@ def parse_when(
     return value
 
 
-def parse_day(text: str, *, now: datetime | None = None, cadence: Cadence | None = None) -> date:
-    """The local calendar day meant by ``text``."""
+def parse_day(
+    text: str,
+    *,
+    now: datetime | None = None,
+    cadence: Cadence | None = None,
+    forward: bool = False,
+) -> date:
+    """The local calendar day meant by ``text`` (``forward`` as for :func:`parse_when`)."""
     if now is None:
         now = now_local()
-    return parse_when(text, now=now, cadence=cadence).astimezone(now.tzinfo).date()
+    value = parse_when(text, now=now, cadence=cadence, forward=forward)
+    return value.astimezone(now.tzinfo).date()
+
+
+def direction_warning(
+    label: str, value: date | str, now: datetime, *, forward: bool
+) -> str | None:
+    """Say that ``value`` lies on the wrong side of today, or None when it does not.
+
+    ``value`` is a date, an aware datetime, or either as a record stores it (ISO 8601).
+    Wrong is before today when ``forward`` (a due date), after today otherwise (when
+    something happened); today is never wrong. Ambiguous forms never land on the wrong
+    side, so only a date typed in full is flagged. ``label`` (e.g. "--due") starts the
+    message when given.
+    """
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value) == 10 else parse_iso(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(now.tzinfo).date()
+    today = now.date()
+    if forward and value < today:
+        side = "past"
+    elif not forward and value > today:
+        side = "future"
+    else:
+        return None
+    return f"{label} {value.isoformat()} is in the {side}".lstrip()

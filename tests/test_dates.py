@@ -13,6 +13,7 @@ from retro.dates import (
     ACCEPTED_FORMS,
     Cadence,
     DateError,
+    direction_warning,
     now_local,
     parse_day,
     parse_iso,
@@ -100,6 +101,81 @@ def test_fixed_now_is_a_friday() -> None:
 )
 def test_parse_when(text: str, expected: str) -> None:
     assert when(text) == expected
+
+
+THURSDAY = datetime(2026, 12, 3, 10, 0, tzinfo=CET)
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "expected"),
+    [
+        # ambiguous forms: the next such day, today included
+        ("friday", THURSDAY, "2026-12-04T00:00:00+01:00"),
+        ("thursday", THURSDAY, "2026-12-03T00:00:00+01:00"),
+        ("wed", THURSDAY, "2026-12-09T00:00:00+01:00"),
+        ("monday 3pm", THURSDAY, "2026-12-07T15:00:00+01:00"),
+        ("friday", NOW, "2026-11-27T00:00:00+01:00"),  # on a Friday, "friday" is today
+        ("Dec 11", NOW, "2026-12-11T00:00:00+01:00"),
+        ("11 Dec", NOW, "2026-12-11T00:00:00+01:00"),
+        ("nov 27", NOW, "2026-11-27T00:00:00+01:00"),
+        ("Nov 20", NOW, "2027-11-20T00:00:00+01:00"),  # passed this year: next year's
+        ("Jan 5 9am", NOW, "2027-01-05T09:00:00+01:00"),
+        # explicit forms mean the same in both directions
+        ("last friday", NOW, "2026-11-20T00:00:00+01:00"),
+        ("next friday", NOW, "2026-12-04T00:00:00+01:00"),
+        ("next friday", THURSDAY, "2026-12-04T00:00:00+01:00"),
+        ("3 days ago", NOW, "2026-11-24T10:30:00+01:00"),
+        ("in 2 weeks", NOW, "2026-12-11T10:30:00+01:00"),
+        ("yesterday", NOW, "2026-11-26T00:00:00+01:00"),
+        ("20 Nov 2026", NOW, "2026-11-20T00:00:00+01:00"),
+        ("2026-11-01", NOW, "2026-11-01T00:00:00+01:00"),
+        ("last sprint", NOW, "2026-11-09T00:00:00+01:00"),
+    ],
+)
+def test_parse_when_forward(text: str, now: datetime, expected: str) -> None:
+    assert to_iso(parse_when(text, now=now, cadence=CADENCE, forward=True)) == expected
+
+
+def test_past_leaning_is_the_default() -> None:
+    assert parse_day("friday", now=THURSDAY) == date(2026, 11, 27)
+    assert parse_day("Dec 11", now=NOW) == date(2025, 12, 11)
+    assert parse_day("friday", now=THURSDAY, forward=True) == date(2026, 12, 4)
+    assert parse_day("Dec 11", now=NOW, forward=True) == date(2026, 12, 11)
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "forward", "expected"),
+    [
+        ("--due", date(2026, 11, 1), True, "--due 2026-11-01 is in the past"),
+        ("--due", "2026-11-01", True, "--due 2026-11-01 is in the past"),
+        ("--due", date(2026, 11, 27), True, None),  # today is never wrong
+        ("--due", date(2026, 11, 1), False, None),
+        ("--learned", "2026-11-28T09:00:00+01:00", False, "--learned 2026-11-28 is in the future"),
+        ("--learned", "2026-11-27T23:30:00+01:00", False, None),
+        # the local day decides: 01:00 in Tokyo on the 28th is still the 27th here
+        ("--at", datetime(2026, 11, 28, 1, tzinfo=ZoneInfo("Asia/Tokyo")), False, None),
+        ("--at", "2026-11-28T00:00:00+01:00", False, "--at 2026-11-28 is in the future"),
+        ("", date(2026, 11, 26), True, "2026-11-26 is in the past"),
+    ],
+)
+def test_direction_warning(label: str, value: date | str, forward: bool,
+                           expected: str | None) -> None:  # fmt: skip
+    assert direction_warning(label, value, NOW, forward=forward) == expected
+
+
+AMBIGUOUS = ["friday", "mon", "sunday 9am", "Nov 27", "27 Nov", "Dec 11", "Jan 1", "Nov 26 3pm"]
+
+
+@given(
+    st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1)).map(lambda d: d.replace(tzinfo=CET)),
+    st.sampled_from(AMBIGUOUS),
+    st.booleans(),
+)
+def test_ambiguous_forms_never_land_on_the_wrong_side(now: datetime, text: str,
+                                                      forward: bool) -> None:  # fmt: skip
+    value = parse_when(text, now=now, forward=forward)
+    assert direction_warning("", value, now, forward=forward) is None
+    assert abs((value.date() - now.date()).days) <= 366
 
 
 def test_results_are_aware_in_the_zone_of_now() -> None:
