@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,7 +16,7 @@ from retro import __version__, dates
 from retro.bulk import gc_paused
 from retro.config import CONFIG_KEYS, Settings, write_config
 from retro.errors import EXIT_DAMAGED, LogError, RetroError, ValidationError
-from retro.model import ENTRY_KINDS, IDS, Record, coerce, field_type
+from retro.model import DATE_DIRECTIONS, ENTRY_KINDS, FUTURE, IDS, Record, coerce, field_type
 from retro.sanitize import clean
 from retro.store import Repository
 
@@ -75,11 +75,20 @@ class AppContext:
             )
         return self._repo
 
-    def when(self, text: str) -> datetime:
-        return dates.parse_when(text, now=self.now(), cadence=self.settings.cadence)
+    def when(self, text: str, *, forward: bool = False) -> datetime:
+        """People's dates; ``forward`` for when something is due (see ``dates``)."""
+        return dates.parse_when(
+            text, now=self.now(), cadence=self.settings.cadence, forward=forward
+        )
 
-    def day(self, text: str) -> date:
-        return dates.parse_day(text, now=self.now(), cadence=self.settings.cadence)
+    def day(self, text: str, *, forward: bool = False) -> date:
+        return dates.parse_day(text, now=self.now(), cadence=self.settings.cadence, forward=forward)
+
+    def warn_direction(self, label: str, value: date | str, *, forward: bool) -> None:
+        """Warn on stderr when a date lies on the wrong side of today (it is kept)."""
+        message = dates.direction_warning(label, value, self.now(), forward=forward)
+        if message:
+            warn(f"warning: {message}")
 
 
 def _app(ctx: click.Context) -> AppContext:
@@ -168,14 +177,22 @@ def collect_fields(app: AppContext, kind: str, options: dict[str, Any]) -> dict[
         if not sep:
             raise click.BadParameter(f"{raw[:40]!r} is not KEY=VALUE", param_hint="--field")
         wanted.append(("--field", key.strip(), text))
+    dated: dict[str, tuple[str, bool]] = {}  # field -> (its flag, forward)
     for flag, name, text in wanted:
+        direction = DATE_DIRECTIONS.get((kind, name))
+        forward = direction == FUTURE
+        when, day = partial(app.when, forward=forward), partial(app.day, forward=forward)
         try:
-            value = coerce(kind, name, text, when=app.when, day=app.day, ref=repo.resolve)
+            value = coerce(kind, name, text, when=when, day=day, ref=repo.resolve)
         except (dates.DateError, ValidationError) as err:
             raise click.BadParameter(str(err), param_hint=flag) from err
         if field_type(kind, name) == IDS and name in fields:
             value = [*fields[name], *value]
         fields[name] = value
+        if direction:
+            dated[name] = (name if flag == "--field" else flag, forward)
+    for name, (label, forward) in dated.items():
+        app.warn_direction(label, fields[name], forward=forward)
     return fields
 
 
@@ -267,6 +284,8 @@ def checkin(
     if text is None or not text.strip():
         raise click.UsageError("say what to record, e.g. retro checkin \"Refunds now take 1 day\"")
     fields = collect_fields(app, kind, options)
+    if at is not None:
+        app.warn_direction("--at", at, forward=False)
     if kind in _NOW_DEFAULTS and _NOW_DEFAULTS[kind] not in fields:
         fields[_NOW_DEFAULTS[kind]] = (at or app.now()).isoformat()
     repo = app.repo()

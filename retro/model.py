@@ -89,6 +89,19 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
     },
 }
 
+# Which side of today a date field lies on: "future" for when something is due, "past" for
+# when it happened. Dates people type lean that way; one typed in full the other way is kept
+# but flagged. Fields not named here (a retro's period) lean to the past, unflagged.
+FUTURE, PAST = "future", "past"
+DATE_DIRECTIONS: dict[tuple[str, str], str] = {
+    ("action", "due"): FUTURE,
+    ("dependency", "needed_at"): FUTURE,
+    ("decision", "review_by"): FUTURE,
+    ("dependency", "discovered_at"): PAST,
+    ("lesson", "learned_at"): PAST,
+    ("outcome", "observed_at"): PAST,
+}
+
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("action", "status"): ACTION_STATUSES,
     ("action", "moved"): MOVED,

@@ -68,6 +68,72 @@ def test_checkin_every_kind_with_its_options(run) -> None:
     assert records["outcome"]["confidence_after"] == 4
 
 
+THURSDAY = "2026-12-03T10:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("now", "args", "field", "saved"),
+    [
+        # when something is due: the next such day
+        (THURSDAY, ["-k", "action", "--due", "friday"], "due", "2026-12-04"),
+        (THURSDAY, ["-k", "action", "--field", "due=fri"], "due", "2026-12-04"),
+        (THURSDAY, ["-k", "action", "--due", "thursday"], "due", "2026-12-03"),
+        (NOW, ["-k", "action", "--due", "Dec 11"], "due", "2026-12-11"),
+        (THURSDAY, ["-k", "dependency", "--needed", "monday"], "needed_at",
+         "2026-12-07T00:00:00+01:00"),
+        (THURSDAY, ["-k", "decision", "--review-by", "friday"], "review_by", "2026-12-04"),
+        # when something happened: the last such day
+        (THURSDAY, ["-k", "lesson", "--learned", "friday"], "learned_at",
+         "2026-11-27T00:00:00+01:00"),
+        (THURSDAY, ["-k", "dependency", "--discovered", "monday"], "discovered_at",
+         "2026-11-30T00:00:00+01:00"),
+        (NOW, ["--observed-at", "Dec 11"], "observed_at", "2025-12-11T00:00:00+01:00"),
+        (THURSDAY, ["--at", "friday"], "created_at", "2026-11-27T00:00:00+01:00"),
+    ],
+)  # fmt: skip
+def test_due_dates_lean_forward_and_happened_dates_back(
+    run, monkeypatch: pytest.MonkeyPatch, now: str, args: list[str], field: str, saved: str
+) -> None:
+    monkeypatch.setenv("RETRO_NOW", now)
+    result = run("checkin", "x", *args)
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    [rec] = json.loads(run("log", "--format", "json").stdout)
+    assert rec[field] == saved
+
+
+@pytest.mark.parametrize(
+    ("args", "warning"),
+    [
+        (["-k", "action", "--due", "2026-11-01"], "--due 2026-11-01 is in the past"),
+        (["-k", "action", "--field", "due=yesterday"], "due 2026-11-26 is in the past"),
+        (["-k", "dependency", "--needed", "3 days ago"], "--needed 2026-11-24 is in the past"),
+        (["-k", "decision", "--review-by", "last friday"], "--review-by 2026-11-20 is in the past"),
+        (["-k", "lesson", "--learned", "in 2 days"], "--learned 2026-11-29 is in the future"),
+        (["--observed-at", "28 Nov 2026"], "--observed-at 2026-11-28 is in the future"),
+        (["--at", "tomorrow 9am"], "--at 2026-11-28 is in the future"),
+    ],
+)
+def test_a_date_typed_in_full_the_wrong_way_is_kept_with_a_warning(
+    run, args: list[str], warning: str
+) -> None:
+    result = run("checkin", "x", *args)
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"retro: warning: {warning}\n")
+    assert result.stderr.count("warning") == 1
+    [rec] = json.loads(run("log", "--format", "json").stdout)
+    assert rec["id"] == result.stdout.strip()
+
+
+def test_edit_warns_about_a_due_date_in_the_past(run) -> None:
+    rid = run("checkin", "-k", "action", "Add flag owners", "--due", "friday").stdout.strip()
+    result = run("edit", rid[:8], "--due", "2026-11-02")
+    assert result.exit_code == 0
+    assert "retro: warning: --due 2026-11-02 is in the past" in result.stderr
+    [rec] = json.loads(run("log", "--format", "json").stdout)
+    assert rec["due"] == "2026-11-02"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
