@@ -318,3 +318,45 @@ async def test_a_file_that_is_not_a_log_closes_the_app_with_one_message(
     printed = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
     assert printed == f"retro: {settings.log} is not a retro log (its first line is not a " \
         "retro header)"  # fmt: skip
+
+
+async def test_due_and_review_dates_lean_forward_a_past_one_is_kept_with_a_warning(
+    settings: Settings,
+) -> None:
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("s")
+        await wait_for_step(pilot, "frame")
+        for field, typed in (("#new-decision", "Bet on self-serve"), ("#new-review", "monday")):
+            app.screen.query_one(field).focus()
+            await pilot.pause(0.05)
+            await type_text(pilot, typed)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        app.goto_step("actions")
+        await wait_for_step(pilot, "actions")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "2026-11-01")
+        await pilot.press("enter")  # no text: not saved, and the date is flagged meanwhile
+        await pilot.pause(0.1)
+        due, text = app.screen.query_one("#error-due"), app.screen.query_one("#error-text")
+        assert due.display and due.has_class("-warning") and not text.has_class("-warning")
+        assert "2026-11-01 is in the past (kept as typed)" in screen_text(app)
+        await pilot.press("shift+tab", "shift+tab")
+        await type_text(pilot, "Give every flag an owner")
+        await pilot.press("enter")  # saved all the same, the warning as a notification
+        await pilot.pause(0.2)
+        notes = [notification.message for notification in app._notifications]
+        assert "Due: 2026-11-01 is in the past (kept as typed)" in notes
+        await type_text(pilot, "Review the flags")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "monday")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert not app.screen.query_one("#error-due").display
+    repo = Repository(settings.log, author="x", team="payments").load()
+    due = {r["text"]: r.get("due") or r.get("review_by") for r in repo.all()
+           if r["kind"] in ("action", "decision")}  # fmt: skip
+    assert due == {"Give every flag an owner": "2026-11-01", "Review the flags": "2026-11-23",
+                   "Bet on self-serve": "2026-11-23"}  # fmt: skip

@@ -148,12 +148,16 @@ class RetroApp(App[None]):
     def today(self) -> date:
         return self.settings.clock().date()
 
-    def when(self, text: str) -> datetime:
-        """People's dates, with the configured cadence."""
-        return dates.parse_when(text, now=self.settings.clock(), cadence=self.settings.cadence)
+    def when(self, text: str, *, forward: bool = False) -> datetime:
+        """People's dates, with the configured cadence; ``forward`` for when something is due."""
+        return dates.parse_when(
+            text, now=self.settings.clock(), cadence=self.settings.cadence, forward=forward
+        )
 
-    def day(self, text: str) -> date:
-        return dates.parse_day(text, now=self.settings.clock(), cadence=self.settings.cadence)
+    def day(self, text: str, *, forward: bool = False) -> date:
+        return dates.parse_day(
+            text, now=self.settings.clock(), cadence=self.settings.cadence, forward=forward
+        )
 
     def start_retro(self, sprint: str = "current") -> None:
         """Start or resume the team's retro for a sprint, at the step where it was left."""

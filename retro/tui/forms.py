@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.widgets import Input, Label, Select
 
 from retro import dates
 from retro.errors import ValidationError
-from retro.model import Record, coerce
+from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
 from retro.tui.text import literal
 from retro.tui.widgets import Picker
 
@@ -143,22 +144,30 @@ class EntryForm(Vertical):
         elif isinstance(widget, Picker):
             widget.set_selected(value or ())
 
-    def _error(self, name: str, message: str) -> None:
+    def _error(self, name: str, message: str, *, warning: bool = False) -> None:
         error = self.query_one(f"#error-{name}", Label)
         error.update(literal(message))
+        error.set_class(warning, "-warning")
         error.display = bool(message)
 
     def read(
         self,
         *,
-        when: Callable[[str], Any],
-        day: Callable[[str], Any],
+        when: Callable[..., Any],
+        day: Callable[..., Any],
     ) -> tuple[str, dict[str, Any], list[str]] | None:
-        """(text, fields, linked ids), or None after showing what is wrong next to each field."""
+        """(text, fields, linked ids), or None after showing what is wrong next to each field.
+
+        ``when``/``day`` read people's dates and take ``forward`` (see :mod:`retro.dates`):
+        a due date leans to the future. A date typed in full on the wrong side of today is
+        kept, with a warning under its field (and as a notification once the form is read).
+        """
         fields: dict[str, Any] = {}
         links: list[str] = []
+        warnings: list[str] = []
         text = ""
         ok = True
+        now = when("now")  # the clock the readers go by
         for spec in self.specs:
             widget = self.query_one(f"#field-{spec.name}")
             self._error(spec.name, "")
@@ -182,14 +191,26 @@ class EntryForm(Vertical):
             if not raw:
                 fields[spec.name] = None
                 continue
+            direction = DATE_DIRECTIONS.get((self.kind, spec.name))
+            forward = direction == FUTURE
             try:
-                fields[spec.name] = coerce(self.kind, spec.name, raw, when=when, day=day,
-                                           ref=lambda r: r)  # fmt: skip
+                fields[spec.name] = coerce(
+                    self.kind, spec.name, raw, when=partial(when, forward=forward),
+                    day=partial(day, forward=forward), ref=lambda r: r,
+                )  # fmt: skip
             except (ValidationError, dates.DateError) as err:
                 self._error(spec.name, str(err))
                 ok = False
+                continue
+            side = direction and dates.direction_warning("", fields[spec.name], now,
+                                                         forward=forward)  # fmt: skip
+            if side:
+                self._error(spec.name, f"{side} (kept as typed)", warning=True)
+                warnings.append(f"{spec.label}: {side} (kept as typed)")
         if not ok:
             return None
+        for warning in warnings:
+            self.notify(warning, severity="warning", markup=False)
         return text, fields, list(dict.fromkeys(links))
 
     def focus_first(self) -> None:

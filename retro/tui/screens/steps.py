@@ -234,7 +234,7 @@ class FrameStep(StepScreen):
             if criteria:
                 fields["criteria"] = criteria
             if review:
-                fields["review_by"] = app.day(review).isoformat()
+                fields["review_by"] = app.day(review, forward=True).isoformat()
             decision = app.repo.add("decision", text, fields=fields)
         except (RetroError, ValueError) as err:
             error.update(literal(str(err)))
