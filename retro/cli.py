@@ -847,9 +847,9 @@ def export(
 
         emit(safe_json([full_view(r) for r in records], indent=2) + "\n", output)
     else:
-        from retro.export.markdown import table_markdown
+        from retro.export.markdown import entries_markdown
 
-        emit("\n".join(table_markdown(entries_table(records))), output)
+        emit(entries_markdown(records, context={r["id"]: r for r in repo.all()}), output)
     ctx.exit(_report_damage(repo))
 
 
