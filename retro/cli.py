@@ -756,7 +756,7 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
         code = _report_damage(repo)
         if code:
             warn("the report leaves those lines out")
-        return repo.all(), str(repo.path)
+        return repo.all(), input_names([repo.path])
     from retro.inputs import read_inputs
     from retro.store.events import PUT, replay
 
@@ -764,7 +764,15 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
     events = inputs.logs[0][1] if len(inputs.logs) == 1 else inputs.merged().events
     current = [e["rec"] for e in replay(events).values() if e["op"] == PUT]
     current.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))
-    return current, ", ".join(str(p) for p in logs)
+    return current, input_names(logs)
+
+
+def input_names(paths: Sequence[Path], *, most: int = 5) -> str:
+    """The inputs named for a report people share: file names only, never a folder."""
+    names = [path.name for path in paths]
+    if len(names) > most:
+        return ", ".join(names[: most - 1]) + f" and {len(names) - most + 1} more"
+    return ", ".join(names)
 
 
 REPORT_TABLES = ("teams", "decisions", "fragmentation", "dependencies", "entries")
@@ -803,7 +811,7 @@ def report(
         if output is not None:
             raise click.UsageError("--format text prints to the terminal; use md or html for -o")
         unreinforced = "; ".join(d.title for d in result.unreinforced) or "none"
-        print_tables(plain.report_tables(result),
+        print_tables(plain.people_tables(result, compact=True),
                      heading=f"{scope}\nDecisions no team reinforces: {unreinforced}")  # fmt: skip
     elif fmt == "md":
         from retro.export.markdown import report_markdown
@@ -858,9 +866,9 @@ def export(
 
         emit(safe_json([full_view(r) for r in records], indent=2) + "\n", output)
     else:
-        from retro.export.markdown import table_markdown
+        from retro.export.markdown import entries_markdown
 
-        emit("\n".join(table_markdown(entries_table(records))), output)
+        emit(entries_markdown(records, context={r["id"]: r for r in repo.all()}), output)
     ctx.exit(_report_damage(repo))
 
 

@@ -100,53 +100,74 @@ def entries_table(records: Sequence[Record], *, total: int, width: int | None = 
         )
 
 
-# Terse headers for the terminal; the other formats keep the full column names.
-TEXT_HEADERS = {
-    "period_start": "from", "period_end": "to", "outputs": "out", "outcomes": "outc",
-    "outcome_ratio": "ratio", "orphan_outputs": "orph", "unanchored_outcomes": "unan",
-    "risk_reduction": "risk-", "predictability_gained": "pred+", "lessons": "less",
-    "late_lessons": "lateL", "late_dependencies": "lateD", "coherence": "coh",
-    "review_by": "review", "focus": "focus",
-}  # fmt: skip
-TEXT_HIDDEN = {"id", "focus_by_team", "aliases", "period_end"}
-TEXT_WRAPPED = {"decision", "teams", "on"}  # long text; the other columns stay on one line
+# Columns too wide for a terminal (the other formats show them).
+TEXT_HIDDEN = {"focus_by_team"}
 
 
-def _terse(column: str, value: Any) -> str:
-    from retro.export.tables import cell
+def _longest_word(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)
 
-    text = cell(value)
-    if column in ("period_start", "period_end", "review_by") and len(text) == 10:
-        return text[5:]  # 2026-11-09 -> 11-09
-    return text
+
+def _column_widths(headers: Sequence[str], cells: Sequence[Sequence[str]], wrapped: Sequence[bool],
+                   width: int) -> list[int | None]:  # fmt: skip
+    """Widths for the columns that keep their values on one line (None: the column wraps).
+
+    Each is at least as wide as its longest value and its header's longest word; where
+    the terminal has room left, after leaving the wrapping columns some, headers get one line.
+    """
+    widest = [max((len(row[n]) for row in cells), default=1) for n in range(len(headers))]
+    least = [max(w, _longest_word(h)) for w, h in zip(widest, headers, strict=True)]
+    natural = [max(w, len(h)) for w, h in zip(widest, headers, strict=True)]
+    spare = width - (len(headers) - 1) - sum(
+        min(natural[n], 24) if wrapped[n] else least[n] for n in range(len(headers)))
+    chosen: list[int | None] = [None if wrapped[n] else least[n] for n in range(len(headers))]
+    for n in sorted(range(len(headers)), key=lambda n: natural[n] - least[n]):
+        grow = natural[n] - least[n]
+        if not wrapped[n] and 0 < grow <= spare:
+            chosen[n] = natural[n]
+            spare -= grow
+    return chosen
 
 
 def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None = None) -> None:
-    """Print plain tables (retro.export.tables.Table) as Rich tables that fit the terminal."""
+    """Print tables people read (retro.export.tables.people_tables) to fit the terminal.
+
+    Headers are words, over several lines where the terminal is narrow; under each table
+    a legend says what its figures mean.
+    """
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from retro.export.tables import LONG_TEXT, cell, label, legend, pick
 
     console = Console(width=width, highlight=False)
     if heading:
         console.print(Text(clean(heading, multiline=True), style="bold"))
     for plain in tables:
+        plain = pick(plain, plain.name, plain.title,
+                     [c for c in plain.columns if c not in TEXT_HIDDEN])  # fmt: skip
         table = Table(title=Text(plain.title, style="bold"), title_justify="left",
                       header_style="bold", pad_edge=False, box=None,
                       collapse_padding=True)  # fmt: skip
-        shown = [n for n, column in enumerate(plain.columns) if column not in TEXT_HIDDEN]
-        cells = [[clean(_terse(plain.columns[n], row[n])) for n in shown] for row in plain.rows]
-        for position, number in enumerate(shown):
-            column = plain.columns[number]
-            widest = max((len(row[position]) for row in cells), default=1)
-            table.add_column(Text(clean(TEXT_HEADERS.get(column, column))), overflow="fold",
-                             min_width=None if column in TEXT_WRAPPED else min(widest, 12))
+        headers = [label(column) for column in plain.columns]
+        cells = [[clean(cell(value)) for value in row] for row in plain.rows] or [["—"]]
+        wrapped = [column in LONG_TEXT for column in plain.columns]
+        widths = _column_widths(headers, cells, wrapped, console.width)
+        for n, header in enumerate(headers):
+            values = [row[n] for row in plain.rows if row[n] not in ("", None)]
+            numeric = bool(values) and all(isinstance(v, int | float) for v in values)
+            table.add_column(Text(header), overflow="fold", width=widths[n],
+                             justify="right" if numeric else "left")  # fmt: skip
         for row in cells:
             table.add_row(*(Text(value) for value in row))
-        if not plain.rows:
-            table.add_row(*(Text("—" if n == 0 else "") for n in range(len(plain.columns))))
         console.print(table)
+        meanings = Table.grid(padding=(0, 2))
+        meanings.add_column(style="dim bold", no_wrap=True)
+        meanings.add_column(style="dim")
+        for name, meaning in legend(plain):
+            meanings.add_row(name, meaning)
+        console.print(meanings)
         console.print()
 
 

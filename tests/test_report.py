@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -188,18 +190,44 @@ def test_export_entries(tmp_path: Path) -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed on this machine")
-def test_html_opens_in_a_real_browser(tmp_path: Path, org: list[dict]) -> None:
-    org[0]["text"] = HOSTILE
-    page = tmp_path / "report.html"
-    page.write_text(report_html(build_report(org), scope="scope"))
+# Run in the page once laid out: does anything reach past the window, or a table past its box?
+FIT_PROBE = """<script>
+const root = document.documentElement;
+const tables = [...document.querySelectorAll("table")];
+document.body.dataset.fit = JSON.stringify({page: root.scrollWidth, window: root.clientWidth,
+  tables: tables.map(t => [t.scrollWidth, t.parentElement.clientWidth])});
+</script>"""
+
+
+def browser_dom(page: Path, profile: Path, width: int) -> str:
+    """The page's DOM after Chromium laid it out in a window ``width`` pixels wide."""
     done = subprocess.run(
         [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-         page.as_uri()],
+         "--disable-sync", f"--user-data-dir={profile}", f"--window-size={width},900",
+         "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    dom = done.stdout
-    assert "<table>" in dom and "<svg" in dom and "Decision ledger" in dom, done.stderr[-500:]
+    assert done.returncode == 0 and "</html>" in done.stdout, done.stderr[-500:]
+    return done.stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed on this machine")
+@pytest.mark.parametrize("width", [800, 1280])
+def test_html_opens_in_a_real_browser_and_fits_the_window(
+    tmp_path: Path, org: list[dict], width: int
+) -> None:
+    org[0]["text"] = HOSTILE
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(report_html(build_report(org), scope="scope"))
+    dom = browser_dom(hostile, tmp_path / "profile", width)
+    assert "<table>" in dom and "<svg" in dom and "Decision ledger" in dom
     assert "<script>" not in dom  # the hostile title stayed text
+    page = tmp_path / "report.html"  # the sample report, with a probe that measures it
+    page.write_text(report_html(build_report(sample_records()), scope="scope")
+                    .replace("</body>", FIT_PROBE + "</body>"))  # fmt: skip
+    found = re.search(r'data-fit="([^"]*)"', browser_dom(page, tmp_path / "profile", width))
+    assert found, "the probe did not run"
+    fit = json.loads(unescape(found.group(1)))
+    assert fit["page"] <= fit["window"], fit  # no horizontal scrollbar
+    assert all(table <= box for table, box in fit["tables"]), fit  # no table scrolls either

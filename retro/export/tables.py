@@ -12,12 +12,68 @@ from retro.report import Report
 
 @dataclass(frozen=True)
 class Table:
-    """A titled table of plain values (str, int, float, None)."""
+    """A titled table of plain values (str, int, float, None).
+
+    ``columns`` are the machine names (CSV headers, JSON keys); :func:`label` gives the
+    words people read.
+    """
 
     name: str
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+
+
+# The headers people read; a column not named here shows its name in words.
+LABELS = {
+    "team": "Team", "sprint": "Sprint", "focus": "Focus", "outputs": "Outputs",
+    "outcomes": "Outcomes", "outcome_ratio": "Outcome ratio", "orphan_outputs": "Orphan outputs",
+    "unanchored_outcomes": "Outcomes with no decision", "risk_reduction": "Risk reduced",
+    "predictability_gained": "Confidence up", "lessons": "Lessons", "late_lessons": "Late lessons",
+    "late_dependencies": "Late dependencies", "coherence": "Coherence", "decision": "Decision",
+    "review_by": "Review by", "teams": "Teams", "risks": "Risks", "focus_alignment": "Alignment",
+    "focus_by_team": "Focus by team", "on": "Depends on",
+    "entries": "Entries", "late": "Late",
+}  # fmt: skip
+
+# Columns of long text, which wrap; the others keep their values whole where they can.
+LONG_TEXT = frozenset({"decision", "teams", "on", "focus_by_team"})
+
+# What a column means, for the legend under a table: (table, column) first, then column.
+MEANINGS = {
+    "sprint": "the retro's period (check-ins: entries outside any retro)",
+    "focus": "what the team optimised for in that retro",
+    "outputs": "things shipped or done",
+    "outcomes": "changes observed for someone",
+    "outcome_ratio": "outcomes per output",
+    "orphan_outputs": "outputs linked to no outcome",
+    "unanchored_outcomes": "outcomes linked to no strategic decision",
+    "coherence": "share of outputs that trace output → outcome → decision",
+    "risk_reduction": "risk scores before minus after (negative: the risks grew)",
+    "predictability_gained": "outcomes whose confidence went up",
+    "late_lessons": "lessons learned after the period ended or the decision's review date",
+    "late_dependencies": "dependencies found after they were needed, or in the sprint's last days",
+    "review_by": "when the decision is due for review",
+    ("decisions", "teams"): "teams whose outcomes reinforce the decision",
+    ("decisions", "outcomes"): "outcomes that reinforce it",
+    ("decisions", "risk_reduction"): "risk scores of its risks, before minus after",
+    "focus_alignment": "aligned: those teams optimise for the same thing; fragmented: they don't",
+    ("fragmentation", "coherence"): "share of the team's outputs that trace to a decision",
+    ("dependencies", "teams"): "teams that recorded a dependency on it",
+    "entries": "dependencies recorded on it",
+    "late": "of those, found late",
+}  # fmt: skip
+
+
+def label(column: str) -> str:
+    """The header people read for ``column``."""
+    return LABELS.get(column) or column.replace("_", " ").capitalize()
+
+
+def legend(table: Table) -> list[tuple[str, str]]:
+    """(header, meaning) for the columns of ``table`` that need explaining."""
+    found = ((c, MEANINGS.get((table.name, c)) or MEANINGS.get(c)) for c in table.columns)
+    return [(label(column), meaning) for column, meaning in found if meaning]
 
 
 def cell(value: Any) -> str:
@@ -79,7 +135,8 @@ def fragmentation_table(report: Report) -> Table:
         for team in report.teams
     )  # fmt: skip
     rows += (("all teams", *("" for _ in focuses), report.coherence),)
-    return Table("fragmentation", "Fragmentation map", ("team", *focuses, "coherence"), rows)
+    return Table("fragmentation", "Fragmentation map: retros per focus, and coherence",
+                 ("team", *focuses, "coherence"), rows)  # fmt: skip
 
 
 def dependencies_table(report: Report) -> Table:
@@ -93,6 +150,87 @@ def report_tables(report: Report) -> list[Table]:
     """Every table of the report, in reading order."""
     return [teams_table(report), decisions_table(report), fragmentation_table(report),
             dependencies_table(report)]  # fmt: skip
+
+
+# What people read instead of the machine columns: ids are left out (people name records
+# by their text; a decision's aliases are counted in its title), and a column may read
+# differently.
+_MACHINE_ONLY = frozenset({"id", "aliases"})
+_PEOPLE_NAMES = {("decisions", "focus"): "focus_alignment", ("teams", "period_start"): "sprint"}
+
+
+def _sprint(start: Any, end: Any, *, compact: bool) -> str:
+    """A period as people read it: ``2026-08-31 – 09-13``, or ``08-31`` when compact."""
+    first, last = cell(start), cell(end)
+    if compact:
+        return _short_date(first)
+    if not last:
+        return first
+    if last[:5] == first[:5] and len(last) == 10:
+        last = last[5:]
+    return f"{first} – {last}"
+
+
+def _short_date(text: str) -> str:
+    """``11-09`` from ``2026-11-09`` (other text as it is)."""
+    return text[5:] if len(text) == 10 and text[4] == "-" else text
+
+
+def for_people(table: Table, *, compact: bool = False) -> Table:
+    """``table`` as people read it (the text, Markdown and HTML reports).
+
+    No id columns, a period's two dates in one ``sprint`` column, a decision's aliases
+    counted after its title; ``compact`` (a terminal) also drops the year from dates.
+    """
+    columns, values = [], []
+    for n, column in enumerate(table.columns):
+        if column in _MACHINE_ONLY or column == "period_end":
+            continue
+        columns.append(_PEOPLE_NAMES.get((table.name, column), column))
+        values.append(n)
+    where = {column: n for n, column in enumerate(table.columns)}
+
+    def value(row: tuple[Any, ...], n: int) -> Any:
+        column = table.columns[n]
+        if column == "period_start":
+            return _sprint(row[n], row[where["period_end"]] if "period_end" in where else None,
+                           compact=compact)  # fmt: skip
+        copies = len(row[where["aliases"]] or ()) if "aliases" in where else 0
+        if column == "decision" and copies:
+            return f"{row[n]} (+{copies} duplicate{'s' if copies > 1 else ''})"
+        if column == "review_by" and compact:
+            return _short_date(cell(row[n]))
+        return row[n]
+
+    rows = tuple(tuple(value(row, n) for n in values) for row in table.rows)
+    return Table(table.name, table.title, tuple(columns), rows)
+
+
+# The teams table is two for people: how work traces to outcomes, and risk and learning.
+_TEAMS_FOR_PEOPLE = (
+    ("teams", "Outcomes per team and sprint", ("team", "sprint", "focus", "outputs", "outcomes",
+     "outcome_ratio", "orphan_outputs", "unanchored_outcomes", "coherence")),
+    ("teams_risks", "Risks and learning per team and sprint", ("team", "sprint", "risk_reduction",
+     "predictability_gained", "lessons", "late_lessons", "late_dependencies")),
+)  # fmt: skip
+
+
+def pick(table: Table, name: str, title: str, columns: Sequence[str]) -> Table:
+    """Some of ``table``'s columns, in the order given, as a table of its own."""
+    where = [table.columns.index(c) for c in columns]
+    return Table(name, title, tuple(columns), tuple(tuple(r[n] for n in where) for r in table.rows))
+
+
+def people_tables(report: Report, *, compact: bool = False) -> list[Table]:
+    """The report's tables as people read them (see :func:`for_people`), in reading order."""
+    tables = []
+    for table in report_tables(report):
+        readable = for_people(table, compact=compact)
+        if table.name == "teams":
+            tables += [pick(readable, *split) for split in _TEAMS_FOR_PEOPLE]
+        else:
+            tables.append(readable)
+    return tables
 
 
 def entries_table(records: Sequence[Record] | Iterable[Record]) -> Table:
