@@ -280,8 +280,9 @@ def test_rm_then_restore_then_show(run) -> None:
     assert restored.exit_code == 0
     assert restored.stderr == f"Restored output {rid[:8]} 'Shipped one-click pay'\n"
     assert "Shipped one-click pay" in run("show", rid).stdout
-    history = run("show", "--history", rid).stdout
-    assert "deleted" in history
+    history = run("show", "--history", rid).stdout.splitlines()
+    assert [line.split()[-1] for line in history if " rev " in line] == \
+        ["created", "deleted", "restored"]  # fmt: skip
     assert [r["id"] for r in json.loads(run("log", "--format", "json").stdout)] == [rid]
 
 
