@@ -417,12 +417,30 @@ def edit(
 @click.pass_context
 @handle_errors
 def rm(ctx: click.Context, ref: str) -> None:
-    """Delete an entry: a tombstone, so it stays deleted after merges."""
+    """Delete an entry: a tombstone, so it stays deleted after merges (see `retro restore`)."""
     from retro.model import title
 
     repo = _app(ctx).repo().load()
     rec = repo.remove(ref)
-    click.echo(f"Deleted {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r}", err=True)
+    click.echo(f"Deleted {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r} "
+               f"(undo: retro restore {rec['id'][:8]})", err=True)  # fmt: skip
+    ctx.exit(_report_damage(repo))
+
+
+@cli.command()
+@click.argument("ref")
+@click.pass_context
+@handle_errors
+def restore(ctx: click.Context, ref: str) -> None:
+    """Undo the deletion of an entry (REF: its id or an id prefix), as it was before.
+
+    A new revision that outranks the deletion, so it survives merges like any edit.
+    """
+    from retro.model import title
+
+    repo = _app(ctx).repo().load()
+    rec = repo.restore(ref)
+    click.echo(f"Restored {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r}", err=True)
     ctx.exit(_report_damage(repo))
 
 

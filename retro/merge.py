@@ -124,8 +124,8 @@ def merge(
                                               lines, heads)  # fmt: skip
         for rid in {event["id"] for event in events}:
             was, now = before.get(rid), heads[rid]
-            if now is was or (was is not None and was["op"] == DEL):
-                continue
+            if now is was or (was is not None and was["op"] == now["op"] == DEL):
+                continue  # unchanged, or still deleted (a restore counts as an update)
             if now["op"] == DEL:
                 report.deletions += 1
             elif was is None:

@@ -201,14 +201,16 @@ def history_lines(events: Iterable[Mapping[str, Any]]) -> list[str]:
     """Each revision of a record: when, by whom, and what changed since the one before."""
     lines: list[str] = []
     before: Mapping[str, Any] = {}
+    life = 0  # a put of a greater life than every revision before it is a restore
     for event in events:
         at = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
         head = f"{at}  {clean(event['by'])}  rev {event['rev']}"
+        restored, life = event.get("life", 0) > life, max(life, event.get("life", 0))
         if event["op"] == "del":
             lines.append(f"{head}  deleted")
             continue
         rec = event["rec"]
-        lines.append(f"{head}  {'created' if not before else 'edited'}")
+        lines.append(f"{head}  {'created' if not before else 'restored' if restored else 'edited'}")
         for key in _field_order(rec):
             if key in ("updated_at",) or before.get(key) == rec.get(key):
                 continue

@@ -336,3 +336,51 @@ def test_themes_are_listed(run, isolated: Path) -> None:
     names = result.stdout.split()
     assert {"retro-dark", "retro-light", "retro-high-contrast", "retro-colorblind"} <= set(names)
     assert "* retro-dark" in result.stdout and "broken.toml" in result.stderr
+
+
+def test_rm_then_restore_then_show(run) -> None:
+    rid = run("checkin", "-k", "output", "Shipped one-click pay").stdout.strip()
+    removed = run("rm", rid[:8])
+    assert f"(undo: retro restore {rid[:8]})" in removed.stderr
+    restored = run("restore", rid[:8])
+    assert restored.exit_code == 0
+    assert restored.stderr == f"Restored output {rid[:8]} 'Shipped one-click pay'\n"
+    assert "Shipped one-click pay" in run("show", rid).stdout
+    history = run("show", "--history", rid).stdout.splitlines()
+    assert [line.split()[-1] for line in history if " rev " in line] == \
+        ["created", "deleted", "restored"]  # fmt: skip
+    assert [r["id"] for r in json.loads(run("log", "--format", "json").stdout)] == [rid]
+
+
+def test_restore_of_a_live_or_unknown_entry_fails_cleanly(run, log_path: Path) -> None:
+    rid = run("checkin", "-k", "output", "Shipped one-click pay").stdout.strip()
+    before = log_path.read_bytes()
+    for ref, message in ((rid[:8], f"entry {rid[:8]} is not deleted"),
+                         ("ffffffff", "no entry matches 'ffffffff'")):  # fmt: skip
+        result = run("restore", ref)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert log_path.read_bytes() == before
+
+
+def test_a_restore_survives_merging_a_copy_made_before_it(run, log_path: Path,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    rid = run("checkin", "-k", "output", "Shipped pay").stdout.strip()
+    run("rm", rid)
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(log_path.read_bytes())  # another team's copy: it still says deleted
+    run("restore", rid)
+    run("edit", rid, "--text", "Shipped one-click pay")
+    one, other = tmp_path / "one.jsonl", tmp_path / "other.jsonl"
+    assert run("merge", str(copy), str(log_path), "-o", str(one), log=None).exit_code == 0
+    assert run("merge", str(log_path), str(copy), "-o", str(other), log=None).exit_code == 0
+    assert one.read_bytes() == other.read_bytes()
+    merged = run("merge", str(log_path), "--into", str(copy), "--format", "json", log=None)
+    assert merged.exit_code == 0 and copy.read_bytes() == one.read_bytes()
+    [report] = json.loads(merged.stdout)["inputs"]
+    assert (report["updated_records"], report["deletions"]) == (1, 0)  # the restore travelled
+    for log in (one, copy):
+        assert "Shipped one-click pay" in run("show", rid, log=log).stdout
+        assert run("verify", log=log).exit_code == 0
+        assert run("compact", log=log).exit_code == 0
+        assert "Shipped one-click pay" in run("show", rid, log=log).stdout

@@ -10,36 +10,59 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retro.merge import merge
-from retro.model import new_record
-from retro.store.events import DEL, PUT, Event, encode, make_event, replay
+from retro.model import Record, new_record
+from retro.store.events import (
+    DEL,
+    PUT,
+    Event,
+    encode,
+    event_problem,
+    life_of,
+    make_event,
+    outranks,
+    replay,
+)
 from tests.conftest import START
 
 IDS = [f"00000000-0000-4000-8000-{n:012d}" for n in range(6)]
 
 
 def history(seed: int, steps: int) -> list[Event]:
-    """A random history of puts, edits and deletions over a few records, as several writers."""
+    """A random history of puts, edits, deletions and restores over a few records, as several
+    writers. Each writer follows its own head of a record, so sides diverge: concurrent edits,
+    a deletion on one side and an edit on the other, two restores of one deletion."""
     rng = random.Random(seed)
-    heads: dict[str, Event] = {}
+    heads: dict[tuple[str, str], Event] = {}  # (writer, id) -> the revision it last saw
     events: list[Event] = []
     at = START
     for step in range(steps):
         at += timedelta(seconds=rng.randint(0, 3))
-        rid = rng.choice(IDS)
-        head = heads.get(rid)
+        rid, origin = rng.choice(IDS), rng.choice("abc")
+        if rng.random() < 0.3:  # this writer catches up with everything written so far
+            heads.update({(origin, i): head for i, head in replay(events).items()})
+        head = heads.get((origin, rid))
+        life = life_of(head) if head else 0
         if head is not None and head["op"] == DEL:
-            continue
-        if head is not None and rng.random() < 0.2:
-            event = make_event(DEL, rid, rec=None, prev=head["rev"], at=at, by="x",
-                               origin=rng.choice("abc"))  # fmt: skip
+            if rng.random() < 0.5:
+                continue
+            rec, life = dict(head_put(events, rid)), life + 1  # a restore
+        elif head is not None and rng.random() < 0.2:
+            rec = None
         else:
             rec = new_record("output", f"text {step}", team="t", author="a", at=START)
             rec["id"] = rid
-            event = make_event(PUT, rid, rec=rec, prev=head["rev"] if head else None, at=at,
-                               by=rng.choice(["Ana", "Bo"]), origin=rng.choice("abc"))  # fmt: skip
-        heads[rid] = event
+        event = make_event(PUT if rec else DEL, rid, rec=rec, prev=head["rev"] if head else None,
+                           at=at, by=rng.choice(["Ana", "Bo"]), origin=origin,
+                           life=life)  # fmt: skip
+        heads[(origin, rid)] = event
         events.append(event)
     return events
+
+
+def head_put(events: list[Event], rid: str) -> Record:
+    """The record a restore brings back: the greatest put of ``rid``."""
+    rec: Record = replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]["rec"]
+    return rec
 
 
 def split(events: list[Event], seed: int, parts: int) -> list[list[Event]]:
@@ -128,9 +151,13 @@ def test_no_revision_lost_and_edits_and_deletions_propagate(case: tuple[int, lis
     heads = replay(merged)
     for rid, head in replay(a + b).items():
         assert heads[rid]["rev"] == head["rev"]  # the latest edit or the deletion wins
-    for log in (a, b):  # whatever a side deleted stays deleted
-        for rid in {e["id"] for e in log if e["op"] == DEL}:
-            assert heads[rid]["op"] == DEL
+    for log in (a, b):  # whatever a side deleted stays deleted, unless restored after
+        for tombstone in (e for e in log if e["op"] == DEL):
+            head = heads[tombstone["id"]]
+            assert head["op"] == DEL or life_of(head) > life_of(tombstone)
+        for put in (e for e in log if e["op"] == PUT):  # and a restore undoes older deletions
+            head = heads[put["id"]]
+            assert head["op"] == PUT or life_of(head) >= life_of(put)
 
 
 def test_report_counts_each_input_against_what_came_before() -> None:
@@ -178,3 +205,71 @@ def test_near_identical_decisions_are_flagged_once() -> None:
 def test_output_version_is_the_newest_minor() -> None:
     result = merge([("a", [])], versions=[(1, 0), (1, 3)])
     assert result.lines()[0] == b'{"format":"retro-log","version":"1.3"}\n'
+
+
+# --- deleting and restoring: the ranking of revisions ------------------------------------
+
+
+def story() -> dict[str, Event]:
+    """One record: made, edited, deleted, restored, edited, deleted again, restored again."""
+    rec = new_record("outcome", "Disputes settle in a day", team="t", author="a", at=START)
+    steps = [("made", PUT, "Disputes settle in a day", 0), ("edited", PUT, "in hours", 0),
+             ("deleted", DEL, None, 0), ("restored", PUT, "in hours", 1),
+             ("edited again", PUT, "same day", 1), ("deleted again", DEL, None, 1),
+             ("restored again", PUT, "same day", 2)]  # fmt: skip
+    events: dict[str, Event] = {}
+    prev = None
+    for n, (name, op, text, life) in enumerate(steps):
+        event = make_event(op, rec["id"], rec=dict(rec, text=text) if text else None, prev=prev,
+                           at=START + timedelta(minutes=n), by="Ana", origin="a",
+                           life=life)  # fmt: skip
+        events[name], prev = event, event["rev"]
+    return events
+
+
+def test_a_restore_outranks_exactly_the_deletion_it_undoes() -> None:
+    e = story()
+    assert outranks(e["deleted"], e["edited"])  # a tombstone beats the puts of its life
+    assert outranks(e["restored"], e["deleted"]) and not outranks(e["deleted"], e["restored"])
+    assert outranks(e["deleted again"], e["restored"])  # a later delete beats the restore
+    assert outranks(e["deleted again"], e["edited again"])
+    assert outranks(e["restored again"], e["deleted again"])
+    late_edit = make_event(PUT, e["made"]["id"], rec=e["edited"]["rec"], prev=e["made"]["rev"],
+                           at=START + timedelta(days=1), by="Bo", origin="b")  # fmt: skip
+    assert outranks(e["deleted"], late_edit)  # a concurrent edit never undoes a deletion
+    assert outranks(e["restored"], late_edit)  # nor outlives its restore
+    for name in e:
+        assert not outranks(e[name], e[name])
+
+
+def test_replay_of_a_story_in_any_order_ends_at_its_last_step() -> None:
+    e = story()
+    events = list(e.values())
+    for seed in range(20):
+        random.Random(seed).shuffle(events)
+        assert replay(events) == {e["made"]["id"]: e["restored again"]}
+        assert replay(x for x in events if life_of(x) < 2) == {e["made"]["id"]: e["deleted again"]}
+
+
+def test_an_edit_after_a_restore_survives_a_log_with_only_the_old_tombstone() -> None:
+    e = story()
+    theirs = [e["made"], e["edited"], e["deleted"]]  # a copy taken when it was deleted
+    mine = [*theirs, e["restored"], e["edited again"]]
+    one, other = merge([("theirs", theirs), ("mine", mine)]), merge([("mine", mine),
+                                                                    ("theirs", theirs)])
+    assert one.lines() == other.lines()
+    assert one.heads == other.heads == replay(mine)
+    assert one.heads[e["made"]["id"]]["rec"]["text"] == "same day"
+    report = one.inputs[1]
+    assert (report.updated_records, report.deletions) == (1, 0)  # the restore, told as an update
+
+
+def test_life_is_checked_and_written_only_when_above_zero() -> None:
+    e = story()
+    assert "life" not in e["deleted"] and e["restored"]["life"] == 1
+    assert encode(e["made"]).count(b"life") == 0
+    for good in (0, 1, 999_999):
+        assert event_problem(dict(e["deleted"], life=good)) is None
+    for bad in (-1, 1_000_000, True, 1.0, "1", None):
+        assert event_problem(dict(e["deleted"], life=bad)) == \
+            "the event's 'life' is not a count of restores"  # fmt: skip

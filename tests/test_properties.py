@@ -5,22 +5,27 @@ from __future__ import annotations
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from random import Random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retro.errors import NotALogError
 from retro.store import Repository
+from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
+from retro.store.storage import JournalStorage, Writer
 from tests.conftest import Clock
+from tests.test_merge import histories
 
-# An operation: ("add", text) | ("edit", index, text) | ("remove", index)
+# An operation: ("add", text) | ("edit", index, text) | ("remove", index) | ("restore", index)
 texts = st.text(min_size=1, max_size=30).filter(lambda t: t.strip() == t and t != "")
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("add"), texts),
         st.tuples(st.just("edit"), st.integers(0, 20), texts),
         st.tuples(st.just("remove"), st.integers(0, 20)),
+        st.tuples(st.just("restore"), st.integers(0, 20)),
     ),
     max_size=25,
 )
@@ -33,12 +38,17 @@ def run(ops: list[tuple], path: Path) -> dict[str, str]:
     clock = Clock()
     writers = [Repository(path, author=a, team="t", clock=clock) for a in ("Ana", "Bo")]
     expected: dict[str, str] = {}
+    removed: dict[str, str] = {}
     for number, op in enumerate(ops):
         repo = writers[number % 2]
         if repo.storage.loaded:
             repo.refresh()
-        live = sorted(expected)
-        if op[0] == "add":
+        live, dead = sorted(expected), sorted(removed)
+        if dead and op[0] == "restore":
+            rid = dead[op[1] % len(dead)]
+            assert repo.restore(rid)["text"] == removed[rid]
+            expected[rid] = removed.pop(rid)
+        elif op[0] == "add":
             expected[repo.add("output", op[1])["id"]] = op[1]
         elif live and op[0] == "edit":
             rid = live[op[1] % len(live)]
@@ -47,7 +57,7 @@ def run(ops: list[tuple], path: Path) -> dict[str, str]:
         elif live and op[0] == "remove":
             rid = live[op[1] % len(live)]
             repo.remove(rid)
-            del expected[rid]
+            removed[rid] = expected.pop(rid)
         if not repo.storage.loaded:
             repo.load(missing_ok=True)
     return expected
@@ -129,3 +139,20 @@ def test_index_narrowed_find_is_a_filter_of_everything(made: list[tuple]) -> Non
                                 and (not teams or rec["team"] in teams)
                                 and (retro is None or rec.get("retro") == retro)]  # fmt: skip
                     assert reader.find(kinds=kinds, teams=teams, retro=retro) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=histories, order=st.randoms(use_true_random=False))
+def test_what_a_restore_brings_back_does_not_depend_on_the_order_read(
+    case: tuple[int, list[Event]], order: Random
+) -> None:
+    """Whatever the order of the lines, a deleted record's buried revision is its greatest put."""
+    _, events = case
+    events = list(events)
+    order.shuffle(events)
+    storage = JournalStorage(Journal(Path("unused.jsonl")), Writer("Ana", Clock()))
+    storage.apply(events)
+    assert storage.heads == replay(events)
+    expected = {rid: replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]
+                for rid, head in storage.heads.items() if head["op"] == DEL}  # fmt: skip
+    assert storage.buried == expected

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tinydb import Query
 
-from retro.errors import RecordNotFound, ValidationError
+from retro.errors import RecordNotFound, RetroError, ValidationError
 from retro.store import Repository
 from retro.store.events import DEL, PUT
 from tests.conftest import START
@@ -165,3 +165,53 @@ def test_history_lists_every_revision(repo: Repository) -> None:
     repo.edit(rec["id"], text="one, edited")
     history = repo.history(rec["id"])
     assert [e["rec"]["text"] for e in history] == ["one", "one, edited"]
+
+
+def test_restore_brings_back_the_entry_as_it_was(repo: Repository, log_path: Path) -> None:
+    rec = repo.add("output", "one")
+    edited = repo.edit(rec["id"], text="one, edited")
+    repo.remove(rec["id"])
+    assert repo.restore(rec["id"][:6]) == edited and repo.all() == [edited]
+    deleted, restored = log_events(log_path)[-2:]
+    assert (restored["op"], restored["life"], restored["prev"]) == (PUT, 1, deleted["rev"])
+    assert "life" not in deleted  # a record never restored is written as it always was
+    assert [e["op"] for e in repo.history(rec["id"])] == [PUT, PUT, DEL, PUT]
+    repo.edit(rec["id"], text="one, again")  # later revisions carry the restore's life
+    repo.remove(rec["id"])
+    assert [e.get("life") for e in log_events(log_path)[-2:]] == [1, 1]
+    assert repo.restore(rec["id"])["text"] == "one, again"
+    assert log_events(log_path)[-1]["life"] == 2
+    reader = Repository(log_path, author="Bo", team="payments").load()
+    assert reader.all() == repo.all() and not reader.problems
+
+
+def test_restore_needs_a_deleted_entry(repo: Repository) -> None:
+    live = repo.add("output", "one")
+    with pytest.raises(RetroError, match="is not deleted"):
+        repo.restore(live["id"][:8])
+    with pytest.raises(RecordNotFound, match="no entry matches"):
+        repo.restore("ffffffff")
+    assert repo.history(live["id"])[-1]["op"] == PUT and len(repo.history(live["id"])) == 1
+
+
+def test_tinydb_writes_carry_the_life_of_a_restore(repo: Repository, log_path: Path) -> None:
+    rec = repo.add("output", "one")
+    repo.load().remove(rec["id"])
+    repo.restore(rec["id"])
+    repo.table.update({"text": "one, edited"}, Query().text == "one")
+    repo.table.remove(Query().text == "one, edited")
+    assert [(e["op"], e.get("life")) for e in log_events(log_path)[-2:]] == [(PUT, 1), (DEL, 1)]
+    assert repo.restore(rec["id"])["text"] == "one, edited"
+
+
+def test_another_writer_sees_a_restore(make_repo: Callable[..., Repository]) -> None:
+    mine, theirs = make_repo(), make_repo(author="Bo")
+    rec = mine.add("output", "one")
+    mine.load().remove(rec["id"])
+    theirs.load()
+    assert theirs.all() == [] and rec["id"] in theirs.storage.buried
+    mine.restore(rec["id"])
+    assert theirs.refresh() == {rec["id"]} and theirs.all() == [rec]
+    assert theirs.storage.buried == {}
+    theirs.remove(rec["id"])  # written with the restore's life: it deletes it again
+    assert mine.refresh() == {rec["id"]} and mine.all() == []

@@ -8,8 +8,12 @@ tombstone (``op`` ``del``)::
 
 ``rev`` is ``<UTC time>-<origin>-<content hash>``: comparing two revisions as
 strings orders them by time, then writer, then content, the same everywhere.
-A tombstone outranks every ``put`` of its record, so a deletion is final and
-survives any merge.
+
+An optional ``life`` (absent means 0) counts how often a record was brought back
+after a deletion. The greater ``life`` wins; at equal ``life`` a tombstone outranks
+every ``put``, so a deletion survives any merge; otherwise the greater ``rev`` wins.
+A deletion and every edit carry the ``life`` of the revision they follow; a restore
+is a ``put`` with one more, so it outranks exactly the deletion it undoes.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ PUT, DEL = "put", "del"
 _REV = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-z]{1,16}-[0-9a-f]{16}\Z")
 _REV_TIME = "%Y%m%dT%H%M%S.%fZ"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-_EVENT_KEYS = frozenset({"at", "by", "id", "op", "prev", "rec", "rev"})
+_EVENT_KEYS = frozenset({"at", "by", "id", "life", "op", "prev", "rec", "rev"})
+MAX_LIFE = 1_000_000  # restores of one record: far more than anyone makes
 
 
 def canonical(obj: Any) -> str:
@@ -91,23 +96,40 @@ def make_event(
     at: datetime,
     by: str,
     origin: str,
+    life: int = 0,
 ) -> Event:
-    """A new event. Its time is kept after ``prev``'s so that edits always win over their base."""
+    """A new event. Its time is kept after ``prev``'s so that edits always win over their base.
+
+    ``life`` is written only when above 0, so events of records never restored
+    read as they always did.
+    """
     utc = at.astimezone(UTC)
     if prev is not None:
         utc = max(utc, rev_time(prev) + timedelta(microseconds=1))
     event: Event = {"at": at.isoformat(), "by": by, "id": record_id, "op": op, "prev": prev}
     if rec is not None:
         event["rec"] = rec
+    if life:
+        event["life"] = life
     event["rev"] = f"{utc.strftime(_REV_TIME)}-{origin}-{content_hash(event)}"
     return event
+
+
+def life_of(event: Event) -> int:
+    """How many times the record of ``event`` had been restored when it was written."""
+    life: int = event.get("life", 0)
+    return life
 
 
 def outranks(event: Event, other: Event) -> bool:
     """True when ``event`` is a later revision of its record than ``other``.
 
-    Tombstones outrank every ``put``; otherwise the greater revision wins.
+    The greater ``life`` wins; at equal ``life`` a tombstone outranks every
+    ``put``; otherwise the greater revision wins.
     """
+    life, other_life = event.get("life", 0), other.get("life", 0)
+    if life != other_life:
+        return bool(life > other_life)
     dead: bool = event["op"] == DEL
     other_dead: bool = other["op"] == DEL
     if dead != other_dead:
@@ -131,6 +153,9 @@ def event_problem(obj: Any) -> str | None:
         return "the event has no valid 'by'"
     if not isinstance(at, str) or len(at) > 40:
         return "the event has no valid 'at'"
+    life = obj.get("life", 0)
+    if type(life) is not int or not 0 <= life < MAX_LIFE:
+        return "the event's 'life' is not a count of restores"
     if not _EVENT_KEYS.issuperset(obj):
         extra = [k for k in obj if k not in _EVENT_KEYS]
         if len(extra) > MAX_FIELDS or not all(value_ok(obj[k]) for k in extra):

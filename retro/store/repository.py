@@ -13,9 +13,9 @@ from tinydb import Query
 from tinydb.queries import QueryInstance
 
 from retro.dates import now_local
-from retro.errors import RecordNotFound
+from retro.errors import RecordNotFound, RetroError
 from retro.model import Record, new_record, validate
-from retro.store.events import DEL, PUT, Event
+from retro.store.events import DEL, MAX_LIFE, PUT, Event, life_of
 from retro.store.journal import Journal, Problem
 from retro.store.storage import TABLE, JournalStorage, Writer, open_db
 
@@ -143,18 +143,38 @@ class Repository:
         return self.storage.records[rec["id"]]
 
     def remove(self, ref: str) -> Record:
-        """Delete an entry (a tombstone: it stays deleted after merges). Returns what it was."""
+        """Delete an entry (a tombstone: it stays deleted after merges, until
+        :meth:`restore`). Returns what it was."""
         rec = self.get(ref)
         self._write(DEL, rec)
         return rec
 
-    def _write(self, op: str, rec: Record) -> None:
+    def restore(self, ref: str) -> Record:
+        """Undo the deletion of an entry (named by id or id prefix). Returns it as restored.
+
+        The entry comes back as it was before it was deleted, in a new revision
+        that outranks that deletion (and only it), so the restore survives merges
+        with logs that still hold the deletion, like any edit.
+        """
+        rid = self.resolve(ref, deleted=True)
+        head = self.storage.heads[rid]
+        if head["op"] != DEL:
+            raise RetroError(f"entry {rid[:8]} is not deleted: there is nothing to restore")
+        buried = self.storage.buried.get(rid)
+        if buried is None:
+            raise RetroError(f"entry {rid[:8]} has no revision before its deletion to restore")
+        if life_of(head) + 1 >= MAX_LIFE:
+            raise RetroError(f"entry {rid[:8]} was restored too many times to restore again")
+        self._write(PUT, buried["rec"], restore=True)
+        return self.storage.records[rid]
+
+    def _write(self, op: str, rec: Record, *, restore: bool = False) -> None:
         """One revision of one loaded record: a single append, like :meth:`add`.
 
         (TinyDB's own writes compare the whole table; a single edit need not.)
         """
         head = self.storage.heads[rec["id"]]
-        event = self.writer.event(op, rec["id"], rec if op == PUT else None, head["rev"])
+        event = self.writer.event(op, rec["id"], rec if op == PUT else None, head, restore=restore)
         self.journal.append([event])
         self.storage.apply([event])
         self.table.clear_cache()

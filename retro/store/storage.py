@@ -15,7 +15,7 @@ from tinydb.table import Table
 from retro.bulk import gc_paused
 from retro.errors import ValidationError
 from retro.model import Record, record_problem
-from retro.store.events import DEL, PUT, Event, make_event, outranks
+from retro.store.events import DEL, PUT, Event, life_of, make_event, outranks
 from retro.store.indexes import Indexes
 from retro.store.journal import Batch, Journal, Problem
 
@@ -34,11 +34,24 @@ class Writer:
     clock: Callable[[], datetime]
     origin: str = field(default_factory=_new_origin)
 
-    def event(self, op: str, record_id: str, rec: Record | None, prev: str | None) -> Event:
-        """A new event by this writer."""
+    def event(
+        self,
+        op: str,
+        record_id: str,
+        rec: Record | None,
+        head: Event | None,
+        *,
+        restore: bool = False,
+    ) -> Event:
+        """A new event by this writer, following ``head`` (the record's current revision).
+
+        It carries the head's ``life``, one more when it is a ``restore`` of a deletion.
+        """
+        prev, life = (None, 0) if head is None else (head["rev"], life_of(head))
         return make_event(
-            op, record_id, rec=rec, prev=prev, at=self.clock(), by=self.author, origin=self.origin
-        )
+            op, record_id, rec=rec, prev=prev, at=self.clock(), by=self.author,
+            origin=self.origin, life=life + 1 if restore else life,
+        )  # fmt: skip
 
 
 class JournalStorage(Storage):
@@ -54,6 +67,7 @@ class JournalStorage(Storage):
         self.writer = writer
         self.heads: dict[str, Event] = {}
         self.records: dict[str, Record] = {}
+        self.buried: dict[str, Event] = {}  # deleted id -> the revision a restore brings back
         self.problems: list[Problem] = []
         self.incomplete_tail = False
         self.loaded = False
@@ -77,7 +91,7 @@ class JournalStorage(Storage):
         objects and no cycles) and what was loaded is then frozen out of its
         reach, so that a large log is not rescanned for as long as it is open.
         """
-        self.heads, self.records, self.problems = {}, {}, []
+        self.heads, self.records, self.buried, self.problems = {}, {}, {}, []
         self._indexes = None
         self.version += 1
         with gc_paused(freeze=True):
@@ -108,13 +122,21 @@ class JournalStorage(Storage):
         return self.apply(batch.events)
 
     def apply(self, events: Iterable[Event]) -> set[str]:
-        """Fold ``events`` into the state; return the ids whose current revision changed."""
+        """Fold ``events`` into the state; return the ids whose current revision changed.
+
+        For each deleted record, the greatest of its ``put`` revisions is kept
+        aside in :attr:`buried`: what a restore brings back.
+        """
         changed: set[str] = set()
-        heads, records, indexes = self.heads, self.records, self._indexes
+        heads, records, buried, indexes = self.heads, self.records, self.buried, self._indexes
         for event in events:
             rid = event["id"]
             head = heads.get(rid)
             if head is not None and not outranks(event, head):
+                if head["op"] == DEL and event["op"] == PUT:
+                    best = buried.get(rid)
+                    if best is None or outranks(event, best):
+                        buried[rid] = event
                 continue
             heads[rid] = event
             changed.add(rid)
@@ -125,8 +147,11 @@ class JournalStorage(Storage):
                 records[rid] = event["rec"]  # an update keeps the record's place in the order
                 if indexes is not None:
                     indexes.add(event["rec"])
-            elif old is not None:
+                if old is None and head is not None:
+                    buried.pop(rid, None)  # restored
+            elif old is not None and head is not None:
                 del records[rid]
+                buried[rid] = head  # the greatest put so far: it was the head
         if changed:
             self.version += 1
         return changed
@@ -154,9 +179,9 @@ class JournalStorage(Storage):
                 raise ValidationError(problem)
             if rec["id"] != rid:
                 raise ValidationError("a record's id cannot be changed")
-            events.append(self.writer.event(PUT, rid, rec, head["rev"] if head else None))
+            events.append(self.writer.event(PUT, rid, rec, head))
         for rid in sorted(self.records.keys() - wanted.keys()):
-            events.append(self.writer.event(DEL, rid, None, self.heads[rid]["rev"]))
+            events.append(self.writer.event(DEL, rid, None, self.heads[rid]))
         if events:
             self.journal.append(events)
             self.apply(events)
