@@ -250,6 +250,7 @@ def open_app(
         raise click.UsageError("the app needs a terminal; use the commands for scripts")
     settings = settings or _app(ctx).settings
     _ = settings.cadence  # a broken config fails here, before the screen is taken over
+    settings.prepare_log_folder()
     from retro.tui.app import RetroApp
 
     app = RetroApp(settings, start=start, sprint=sprint)
@@ -265,12 +266,14 @@ def open_app(
     help="What the entry is.",
 )  # fmt: skip
 @click.option("--at", "at", type=WHEN, help="WHEN it happened (default: now).")
+@click.option("--retro", "retro_ref", metavar="current|last|ID",
+              help="Attach the entry to this retro (default: the retro whose period holds it).")
 @entry_options
 @click.pass_context
 @handle_errors
 def checkin(
     ctx: click.Context, /, text: str | None, kind: str, at: datetime | None,
-    links: Sequence[str], **options: Any,
+    retro_ref: str | None, links: Sequence[str], **options: Any,
 ) -> None:  # fmt: skip
     """Record one entry (an outcome unless --kind says otherwise).
 
@@ -290,12 +293,20 @@ def checkin(
         fields[_NOW_DEFAULTS[kind]] = (at or app.now()).isoformat()
     repo = app.repo()
     link_ids = [repo.resolve(ref) for ref in links]
+    retro = None
+    if retro_ref:
+        from retro import sessions
+
+        settings = app.settings
+        retro = sessions.named_retro(repo, settings.team, retro_ref, settings.cadence,
+                                     app.now().date())  # fmt: skip
     app.settings.prepare_log_folder()
-    rec = repo.add(kind, text.strip(), fields=fields, links=link_ids, at=at)
+    rec = repo.add(kind, text.strip(), fields=fields, links=link_ids, at=at,
+                   retro=retro["id"] if retro else None)  # fmt: skip
     click.echo(rec["id"])
-    click.echo(
-        f"Recorded {kind} {rec['id'][:8]} for {clean(rec['team'])} in {repo.path}", err=True
-    )
+    into = f" (retro {retro['period_start']} – {retro['period_end']})" if retro else ""
+    click.echo(f"Recorded {kind} {rec['id'][:8]} for {clean(rec['team'])}{into} in "
+               f"{clean(str(repo.path))}", err=True)  # fmt: skip
 
 
 @cli.command(name="log")
@@ -321,10 +332,15 @@ def log_command(
     from retro.render import entries_table
 
     repo = _app(ctx).repo().load()
-    retro_id = repo.resolve(retro_ref, kinds=("retro",)) if retro_ref else None
-    records = repo.find(
-        kinds=kinds, teams=teams, since=since, until=until, search=search, retro=retro_id
-    )
+    where = None
+    if retro_ref:
+        from retro import sessions
+
+        retro = repo.get(retro_ref, kinds=["retro"])
+        in_retro = {rec["id"] for rec in sessions.entries(repo, retro)}
+        where = lambda rec: rec["id"] in in_retro  # noqa: E731
+    records = repo.find(kinds=kinds, teams=teams, since=since, until=until, search=search,
+                        where=where)  # fmt: skip
     total = len(records)
     if limit is None:
         limit = 50 if fmt == "table" else 0
@@ -522,7 +538,79 @@ def init(ctx: click.Context, /, **given: str | None) -> None:
         raise click.BadParameter(str(err), param_hint="--sprint-start/--sprint-length") from err
     values.update({key: value for key, value in given.items() if value})
     write_config(settings.config_file, values)
-    click.echo(f"Wrote {settings.config_file}", err=True)
+    click.echo(f"Wrote {clean(str(settings.config_file))}", err=True)
+    configured = Settings(config_file=settings.config_file)
+    configured.prepare_log_folder()
+    click.echo(f"Your log: {clean(str(configured.log))}", err=True)
+    click.echo("Next: `retro run` starts this sprint's retro; `retro where` shows these paths.",
+               err=True)  # fmt: skip
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def where(ctx: click.Context) -> None:
+    """Say where the log and the config live, and whose entries are recorded."""
+    settings = _app(ctx).settings
+    rows = [
+        ("log", str(settings.log)),
+        ("config", str(settings.config_file)),
+        ("team", settings.team),
+        ("author", settings.author),
+        ("clock", "RETRO_NOW " + os.environ["RETRO_NOW"] if os.environ.get("RETRO_NOW")
+         else "the system's"),
+    ]  # fmt: skip
+    for name, value in rows:
+        click.echo(f"{name:<7} {clean(value)}")
+
+
+@cli.command()
+@click.argument("ref", required=False)
+@click.option("--sprint", metavar="current|last|N", help="The retro of this sprint (held or not).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
+              show_default=True, help="Output format.")  # fmt: skip
+@click.pass_context
+@handle_errors
+def summary(ctx: click.Context, ref: str | None, sprint: str | None, fmt: str) -> None:
+    """Print a retro's summary: the figures of step 9, its Markdown export, or JSON.
+
+    REF is a retro's id or id prefix, or a day in a sprint ("2026-11-10", "last friday");
+    without REF or --sprint, the team's newest retro. A sprint that held no retro is
+    summed up from its check-ins. The figures are those of `retro report` for that retro.
+    """
+    from retro import sessions
+    from retro.summary import figure_lines, list_lines, summary_data
+
+    app = _app(ctx)
+    settings = app.settings
+    if sprint is not None and sprint not in ("current", "last") and not sprint.isdigit():
+        raise click.BadParameter("use current, last or a sprint number", param_hint="--sprint")
+    repo = app.repo()
+    repo.load(missing_ok=True)
+    try:
+        retro = sessions.summary_target(repo, settings.team, ref, sprint, settings.cadence,
+                                        app.day, app.now().date())  # fmt: skip
+    except (ValueError, OverflowError) as err:
+        raise click.BadParameter(str(err), param_hint="--sprint") from err
+    found = sessions.entries(repo, retro)
+    figures = sessions.figures(repo, retro, found)
+    if fmt == "json":
+        from retro.render import safe_json
+
+        data = summary_data(retro, figures, sessions.follow_ups(repo, retro))
+        click.echo(safe_json(data, indent=2))
+    elif fmt == "md":
+        from retro.export.markdown import retro_summary
+
+        click.echo(retro_summary(retro, found, figures, context=repo.storage.records), nl=False)
+    else:
+        held = "" if retro.get("id") else "  (no retro held: its check-ins)"
+        click.echo(clean(f"{retro['team']}: {retro['period_start']} – {retro['period_end']}{held}"))
+        status = retro.get("status") or "open" if retro.get("id") else "not held"
+        actions = [rec for rec in found if rec["kind"] == "action"]
+        lines = figure_lines(figures, status) + list_lines(figures, repo.storage.records, actions)
+        click.echo(clean("\n".join(lines), multiline=True))
+    ctx.exit(_report_damage(repo))
 
 
 @cli.command()

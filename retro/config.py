@@ -181,9 +181,15 @@ class Settings:
             raise RetroError(message) from err
 
     def prepare_log_folder(self) -> None:
-        """Create the default log's folder (a named log's folder must already exist)."""
+        """Create the default log's folder; a named log's folder must already exist."""
+        folder = self.log.parent
         if self.log_is_default:
             try:
-                self.log.parent.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)
             except OSError as err:
-                raise RetroError(f"cannot create {self.log.parent}: {err.strerror}") from err
+                raise RetroError(f"cannot create {folder}: {err.strerror}") from err
+        elif not folder.is_dir():
+            raise RetroError(
+                f"the folder of the log {self.log} does not exist: create it, or name another "
+                "log (--log, RETRO_LOG or `retro init --log`)"
+            )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from retro.model import ENTRY_KINDS, Record, link_targets, risk_score
+from retro.model import ENTRY_KINDS, STILL_OPEN, Record, link_targets, risk_score
 
 LinkIndex = Mapping[str, Set[str]]
 """Undirected neighbours by id, as built by :func:`link_index`."""
@@ -28,21 +28,6 @@ _TRACED = ("output", "outcome", "decision", "lesson")
 def by_id(records: Iterable[Record]) -> dict[str, Record]:
     """Records keyed by id (a later record with the same id wins)."""
     return {rec["id"]: rec for rec in records}
-
-
-def retro_entries(retro_id: str, records: Iterable[Record]) -> list[Record]:
-    """The entries made in retro ``retro_id``, in the order given."""
-    return [rec for rec in records if rec.get("retro") == retro_id]
-
-
-def entries_by_retro(records: Iterable[Record]) -> dict[str, list[Record]]:
-    """The entries of every retro, by retro id, in the order given (one pass)."""
-    found: dict[str, list[Record]] = {}
-    for rec in records:
-        rid = rec.get("retro")
-        if rid is not None:
-            found.setdefault(rid, []).append(rec)
-    return found
 
 
 def link_index(records: Iterable[Record]) -> dict[str, set[str]]:
@@ -165,7 +150,7 @@ class Metrics:
     dependencies: int
     late_dependencies: tuple[str, ...]
     actions: int
-    open_actions: tuple[str, ...]  # actions whose status is open (or unset)
+    open_actions: tuple[str, ...]  # actions still open: open, carried or unset
     decisions_reinforced: tuple[str, ...]  # decisions linked to an outcome in scope
     coherence: float | None  # share of outputs tracing output → outcome → decision
 
@@ -377,32 +362,11 @@ def metrics(
             rec["id"] for rec in dependencies if _dependency_is_late(rec, window_start)
         ),
         actions=len(actions),
-        open_actions=tuple(rec["id"] for rec in actions if rec.get("status") in ("open", None)),
+        open_actions=tuple(rec["id"] for rec in actions if rec.get("status") in STILL_OPEN),
         decisions_reinforced=tuple(
             rec["id"] for rec in chronological(known[rid] for rid in trace.reinforced)
         ),
         coherence=sum(rec["id"] in trace.coherent for rec in outputs) / n_outputs
         if n_outputs
         else None,
-    )
-
-
-def retro_metrics(
-    retro: Record,
-    context: Mapping[str, Record],
-    *,
-    entries: Iterable[Record] | None = None,
-    late_window_days: int = 3,
-    index: LinkIndex | None = None,
-) -> Metrics:
-    """:func:`metrics` of a retro's entries, with its ``period_end`` as the end of the period.
-
-    ``entries`` spares a scan of ``context`` (see :func:`entries_by_retro`).
-    """
-    return metrics(
-        retro_entries(retro["id"], context.values()) if entries is None else entries,
-        context=context,
-        period_end=day(retro.get("period_end")),
-        late_window_days=late_window_days,
-        index=index,
     )

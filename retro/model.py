@@ -21,6 +21,7 @@ SESSION_KIND = "retro"
 ALL_KINDS = (*ENTRY_KINDS, SESSION_KIND)
 FOCUSES = ("speed", "quality", "cost", "stability", "learning", "other")
 ACTION_STATUSES = ("open", "done", "dropped", "carried")
+STILL_OPEN = ("open", "carried", None)  # an action with one of these comes back until closed
 RETRO_STATUSES = ("open", "closed")
 MOVED = ("yes", "no", "unclear")  # did an action's expected outcome move?
 STEPS = (
@@ -76,6 +77,7 @@ KIND_FIELDS: dict[str, dict[str, str]] = {
         "status": SHORT,
         "moved": SHORT,
         "moved_evidence": TEXT,
+        "closed_in": REF,  # the retro whose follow-ups marked it done or dropped
     },
     "retro": {
         "period_start": DATE,
@@ -395,8 +397,13 @@ def full_view(rec: Record) -> Record:
     return view
 
 
+def first_line(text: str, width: int = 60) -> str:
+    """The first line of ``text``, shortened to ``width``."""
+    lines = text.strip().splitlines()
+    line = lines[0] if lines else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def title(rec: Record, width: int = 60) -> str:
     """A one-line label for ``rec``: its text, shortened to ``width``."""
-    first = str(rec.get("text", "")).strip().splitlines()
-    line = first[0] if first else ""
-    return line if len(line) <= width else line[: width - 1] + "…"
+    return first_line(str(rec.get("text", "")), width)

@@ -8,12 +8,12 @@ trend, and dependencies that several teams share.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from retro import scope
 from retro.insights import LinkIndex, Metrics, by_id, link_index, metrics, moment
 from retro.model import Record, title
 
@@ -117,21 +117,6 @@ def _in_range(rec: Record, since: datetime | None, until: datetime | None) -> bo
     return at is not None and (since is None or at >= since) and (until is None or at <= until)
 
 
-def _period_of(rec: Record, retros: Sequence[Record], starts: Sequence[str]) -> Record | None:
-    """The team's retro whose period holds the entry's date (entries made between retros).
-
-    ``retros`` are sorted by ``period_start``; ``starts`` are those starts.
-    """
-    at = moment(rec.get("created_at"))
-    if at is None:
-        return None
-    day = at.date().isoformat()
-    index = bisect_right(starts, day) - 1
-    if index >= 0 and day <= (retros[index].get("period_end") or ""):
-        return retros[index]
-    return None
-
-
 def _ratio(part: int, whole: int) -> float | None:
     return None if whole == 0 else part / whole
 
@@ -155,26 +140,20 @@ def build_report(
     for rec in everything:
         if rec["kind"] == "retro" and (not wanted or rec["team"] in wanted):
             retros_by_team[rec["team"]].append(rec)
-    for team_retros in retros_by_team.values():
-        team_retros.sort(key=lambda r: r.get("period_start") or "")
-    starts = {team: [r.get("period_start") or "" for r in found]
-              for team, found in retros_by_team.items()}  # fmt: skip
+    periods_of = scope.by_team(r for found in retros_by_team.values() for r in found)
     for rec in everything:
-        kind, team = rec["kind"], rec["team"]
-        if kind in ("retro", "decision") or (wanted and team not in wanted):
+        if rec["kind"] not in scope.RETRO_KINDS or (wanted and rec["team"] not in wanted):
             continue
         if not _in_range(rec, since, until):
             continue
-        retro = context.get(rec.get("retro") or "") or _period_of(
-            rec, retros_by_team[team], starts.get(team, [])
-        )
-        groups[(team, retro["id"] if retro else None)].append(rec)
+        retro = scope.home_of(rec, periods_of, context)
+        groups[(rec["team"], retro["id"] if retro else None)].append(rec)
 
     periods = []
-    for (team, retro_id), scope in groups.items():
+    for (team, retro_id), entries in groups.items():
         retro = context.get(retro_id or "")
         end = date.fromisoformat(retro["period_end"]) if retro and retro.get("period_end") else None
-        figures = metrics(scope, context=context, period_end=end, index=index)
+        figures = metrics(entries, context=context, period_end=end, index=index)
         periods.append(TeamPeriod(team, retro.get("period_start") if retro else None,
                                   retro.get("period_end") if retro else None,
                                   retro.get("focus") if retro else None, retro_id,
@@ -223,9 +202,9 @@ def _ledger(
     for rid, target in canon.items():
         if rid != target and target in lines:
             lines[target].aliases.append(rid)
-    for (team, retro_id), scope in groups.items():
+    for (team, retro_id), entries in groups.items():
         retro = context.get(retro_id or "")
-        for rec in scope:
+        for rec in entries:
             if rec["kind"] not in ("outcome", "risk", "lesson"):
                 continue
             for other in sorted({canon[n] for n in index.get(rec["id"], ()) if n in canon}):
@@ -254,8 +233,8 @@ def _shared_dependencies(
     late = {rid for p in periods for rid in p.metrics.late_dependencies}
     by_target: dict[str, list[Record]] = defaultdict(list)
     names: dict[str, str] = {}
-    for scope in scopes:
-        for rec in scope:
+    for entries in scopes:
+        for rec in entries:
             if rec["kind"] == "dependency" and rec.get("on"):
                 key = re.sub(r"\s+", " ", str(rec["on"]).strip().lower())
                 by_target[key].append(rec)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from retro import scope
 from retro.dates import Cadence
-from retro.model import ENTRY_KINDS, Record
+from retro.errors import RecordNotFound, RetroError
+from retro.insights import LinkIndex, Metrics, metrics
+from retro.model import STILL_OPEN, Record
 from retro.store import Repository
 
 Period = tuple[date, date]
@@ -46,26 +50,46 @@ def find_retro(repo: Repository, team: str, period: Period) -> Record | None:
     return next((r for r in retros(repo, team) if r.get("period_start") == start), None)
 
 
+RETRO_FIELDS = ("period_start", "period_end", "facilitator", "participants", "focus", "status",
+                "decisions", "step")  # fmt: skip
+
+
+def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -> Record:
+    """A new open retro for ``period``, not yet recorded (its ``id`` is empty).
+
+    The participants and the decisions in play carry over from the team's last retro.
+    """
+    start, end = period
+    draft: Record = {
+        "id": "",
+        "kind": "retro",
+        "team": team,
+        "text": f"Retro {start:%d %b} – {end:%d %b %Y}",
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "facilitator": facilitator,
+        "participants": [],
+        "focus": None,
+        "status": "open",
+        "decisions": [],
+        "step": "frame",
+    }
+    last = previous_retro(repo, draft)
+    if last is not None:
+        draft["participants"] = list(last.get("participants") or [])
+        draft["decisions"] = [rid for rid in last.get("decisions") or []
+                              if rid in repo.storage.records]  # fmt: skip
+    return draft
+
+
 def start_or_resume(repo: Repository, team: str, period: Period, facilitator: str) -> Record:
-    """The team's retro for ``period``: the existing one, or a new open one."""
+    """The team's retro for ``period``: the existing one, or a new open one (recorded)."""
     existing = find_retro(repo, team, period)
     if existing is not None:
         return existing
-    start, end = period
-    return repo.add(
-        "retro",
-        f"Retro {start:%d %b} – {end:%d %b %Y}",
-        fields={
-            "period_start": start.isoformat(),
-            "period_end": end.isoformat(),
-            "facilitator": facilitator,
-            "participants": [],
-            "focus": None,
-            "status": "open",
-            "decisions": [],
-            "step": "frame",
-        },
-    )
+    draft = draft_retro(repo, team, period, facilitator)
+    fields = {key: draft[key] for key in RETRO_FIELDS}
+    return repo.add("retro", draft["text"], fields=fields)
 
 
 def previous_retro(repo: Repository, retro: Record) -> Record | None:
@@ -78,17 +102,69 @@ def previous_retro(repo: Repository, retro: Record) -> Record | None:
     return earlier[0] if earlier else None
 
 
+def _team_periods(repo: Repository, team: str, extra: Record | None = None) -> scope.TeamRetros:
+    found = retros(repo, team)
+    if extra is not None and all(r["id"] != extra["id"] for r in found):
+        found.append(extra)
+    return scope.by_team(found).get(team, scope.TeamRetros())
+
+
 def entries(repo: Repository, retro: Record, kinds: Sequence[str] = ()) -> list[Record]:
-    """The entries recorded in ``retro``, oldest first."""
-    return repo.find(retro=retro["id"], kinds=list(kinds) or list(ENTRY_KINDS))
-
-
-def follow_ups(repo: Repository, retro: Record) -> list[Record]:
-    """Last retro's actions, to be marked done, dropped or carried over in this one."""
-    before = previous_retro(repo, retro)
-    if before is None:
+    """The entries of ``retro``, oldest first: its own, and its team's check-ins dated in
+    its period (see :mod:`retro.scope`)."""
+    wanted = [k for k in (kinds or scope.RETRO_KINDS) if k in scope.RETRO_KINDS]
+    if not wanted:
         return []
-    return repo.find(retro=before["id"], kinds=["action"])
+    rid, start, end = retro.get("id"), retro.get("period_start"), retro.get("period_end")
+    if not (start and end):
+        return repo.find(retro=rid, kinds=wanted) if rid else []
+    known = repo.storage.records
+    teams = {retro["team"]: _team_periods(repo, retro["team"], retro)}
+
+    def mine(rec: Mapping[str, Any]) -> bool:
+        named = rec.get("retro")
+        if named and named in known and known[named]["kind"] == "retro":
+            return bool(rid) and named == rid
+        return start <= scope.entry_day(rec) <= end and scope.belongs(rec, retro, teams, known)
+
+    return repo.find(kinds=wanted, teams=[retro["team"]], where=mine)
+
+
+def entries_by_retro(repo: Repository, team: str) -> dict[str | None, list[Record]]:
+    """Every entry of ``team`` by the id of its retro (None: outside every retro), one pass."""
+    records = repo.find(kinds=list(scope.RETRO_KINDS), teams=[team])
+    return scope.group_by_retro(records, retros(repo, team), repo.storage.records)
+
+
+def _is_open(action: Mapping[str, Any]) -> bool:
+    return action.get("status") in STILL_OPEN
+
+
+def follow_ups(repo: Repository, retro: Record) -> list[scope.FollowUp]:
+    """The actions ``retro`` brings back, oldest first.
+
+    Every action of the team that is still open or carried, from any earlier period, comes
+    back in every later retro until it is done or dropped; one closed in this retro's
+    follow-ups (``closed_in``) stays listed here so that what was decided stays in view.
+    """
+    start = retro.get("period_start") or ""
+    team = retro["team"]
+    known = repo.storage.records
+    periods = _team_periods(repo, team, retro)
+    teams = {team: periods}
+    found = []
+    for action in repo.find(kinds=["action"], teams=[team]):
+        closed_here = action.get("closed_in") == retro.get("id") and bool(retro.get("id"))
+        if not (_is_open(action) or closed_here):
+            continue
+        home = scope.home_of(action, teams, known)
+        origin = (home.get("period_start") if home else None) or scope.entry_day(action)
+        if not origin < start or (home is not None and home["id"] == retro.get("id")):
+            continue
+        since = bisect_right(periods.starts, origin)
+        carried = sum(1 for day in periods.starts[since:] if day < start)
+        found.append(scope.FollowUp(action, carried))
+    return found
 
 
 def period_end(retro: Record) -> date | None:
@@ -97,8 +173,14 @@ def period_end(retro: Record) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _is_open(action: Mapping[str, Any]) -> bool:
-    return action.get("status") in ("open", None)
+def figures(
+    repo: Repository, retro: Record, found: Sequence[Record] | None = None,
+    *, index: LinkIndex | None = None,
+) -> Metrics:  # fmt: skip
+    """The figures of ``retro`` (``found``: its entries, when already gathered)."""
+    scope_entries = entries(repo, retro) if found is None else found
+    return metrics(scope_entries, context=repo.storage.records, period_end=period_end(retro),
+                   index=index if index is not None else repo.links())  # fmt: skip
 
 
 def _awaits_evidence(outcome: Mapping[str, Any]) -> bool:
@@ -106,9 +188,64 @@ def _awaits_evidence(outcome: Mapping[str, Any]) -> bool:
 
 
 def open_follow_ups(repo: Repository, team: str | None) -> list[Record]:
-    """What is due: open actions, and outcomes still waiting for evidence."""
+    """What is due: actions still open or carried, and outcomes still waiting for evidence."""
     teams = [team] if team else []
     actions = repo.find(kinds=["action"], teams=teams, where=_is_open)
     waiting = repo.find(kinds=["outcome"], teams=teams, where=_awaits_evidence)
     actions.sort(key=lambda a: a.get("due") or "9999")
     return actions + waiting
+
+
+def named_retro(
+    repo: Repository, team: str, which: str, cadence: Cadence | None, today: date
+) -> Record:
+    """The retro ``which`` names: ``current`` (this sprint's), ``last`` (the newest one
+    before this sprint) or a retro's id or id prefix. Raises :class:`RetroError`."""
+    if which not in ("current", "last"):
+        return repo.get(which, kinds=["retro"])
+    start = current_period(cadence, today)[0].isoformat()
+    held = retros(repo, team)
+    if which == "current":
+        found = next((r for r in held if r.get("period_start") == start), None)
+        problem = "the current sprint has no retro yet (`retro run` starts it)"
+    else:
+        found = next((r for r in held if (r.get("period_start") or "") < start), None)
+        problem = f"{team} held no retro before the current sprint"
+    if found is None:
+        raise RetroError(problem)
+    return found
+
+
+def summary_target(
+    repo: Repository,
+    team: str,
+    ref: str | None,
+    sprint: str | None,
+    cadence: Cadence | None,
+    when: Callable[[str], date],
+    today: date,
+) -> Record:
+    """The retro whose summary is asked for: the one ``ref`` names (an id, an id prefix, or
+    a day in a sprint), the team's retro of ``sprint``, or else the team's newest retro.
+
+    A sprint that held no retro gives a draft (not recorded) covering its period.
+    """
+    period: Period | None = None
+    if ref:
+        try:
+            return repo.get(ref, kinds=["retro"])
+        except RecordNotFound as err:
+            try:
+                day = when(ref)
+            except ValueError:
+                raise err from None
+            period = current_period(cadence, day)
+    elif sprint:
+        period = sprint_period(sprint, cadence, today)
+    else:
+        held = retros(repo, team)
+        if held:
+            return held[0]
+        period = current_period(cadence, today)
+    found = find_retro(repo, team, period)
+    return found if found is not None else draft_retro(repo, team, period, "")

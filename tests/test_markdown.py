@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from retro import insights
+from retro import insights, scope
 from retro.export.markdown import md_text, retro_summary
 from retro.model import Record, new_record
 from retro.store import Repository
@@ -288,10 +288,12 @@ def test_the_summary_is_deterministic() -> None:
 def test_a_sample_retro_renders(team: str) -> None:
     records = Repository(SAMPLE / f"{team}.jsonl", author="x", team="y").load().all()
     context = insights.by_id(records)
-    by_retro = insights.entries_by_retro(records)
-    for retro in (rec for rec in records if rec["kind"] == "retro"):
+    retros = [rec for rec in records if rec["kind"] == "retro"]
+    by_retro = scope.group_by_retro(records, retros, context)
+    for retro in retros:
         entries = by_retro.get(retro["id"], [])
-        m = insights.retro_metrics(retro, context, entries=entries)
+        end = date.fromisoformat(retro["period_end"])
+        m = insights.metrics(entries, context=context, period_end=end)
         text = retro_summary(retro, entries, m, context=context)
         assert text.startswith(f"# Retro: {team}, {retro['period_start']}–{retro['period_end']}\n")
         assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == list(SECTIONS)

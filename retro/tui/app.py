@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.insights import LinkIndex, Metrics, metrics
 from retro.model import STEPS, Record
+from retro.scope import FollowUp
 from retro.store import Repository
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
 
@@ -53,6 +54,8 @@ class RetroApp(App[None]):
             settings.log, author=settings.author, team=settings.team, clock=settings.clock
         )
         self.retro_id: str | None = None
+        self._draft: Record | None = None  # a retro not yet recorded: see start_retro
+        self.last_deleted: str | None = None  # what Ctrl+Z restores
         self._due: tuple[int, list[Record]] | None = None  # open follow-ups, by log version
         self.loaded = False
         self.poll_enabled = poll
@@ -69,10 +72,12 @@ class RetroApp(App[None]):
         themes, problems = load_themes()
         for theme in themes.values():
             self.register_theme(theme)
-        chosen, unknown = pick_theme(self._theme_choice, self.available_themes)
+        chosen, unknown = pick_theme(self._theme_choice, themes)
         for problem in [*problems, *([unknown] if unknown else [])]:
             self.notify(problem, severity="warning", markup=False, timeout=8)
         self.theme = chosen
+        for name in set(self.available_themes) - set(themes):  # the palette offers what
+            self.unregister_theme(name)  # `retro themes` lists, and nothing else
         self._theme_ready = True
         self.sub_title = f"{self.team} · {self.settings.log.name}"
         if self.start == "checkin":
@@ -140,10 +145,23 @@ class RetroApp(App[None]):
 
     @property
     def retro(self) -> Record | None:
-        """The open retro, as currently recorded."""
+        """The open retro, as currently recorded (or as drafted, until its first write)."""
         if self.retro_id is None:
-            return None
+            return self._draft
         return self.repo.storage.records.get(self.retro_id)
+
+    def saved_retro(self) -> Record:
+        """The open retro, written to the log first if it is still a draft."""
+        if self.retro_id is None:
+            if self._draft is None:
+                raise RetroError("no retro is open")
+            draft = self._draft
+            fields = {k: v for k, v in draft.items() if k in sessions.RETRO_FIELDS}
+            self.retro_id = self.repo.add("retro", draft["text"], fields=fields)["id"]
+            self._draft = None
+        retro = self.retro
+        assert retro is not None
+        return retro
 
     def today(self) -> date:
         return self.settings.clock().date()
@@ -160,31 +178,41 @@ class RetroApp(App[None]):
         )
 
     def start_retro(self, sprint: str = "current") -> None:
-        """Start or resume the team's retro for a sprint, at the step where it was left."""
+        """Resume the team's retro for a sprint at the step where it was left, or draft one.
+
+        A drafted retro reaches the log with the first thing recorded in it: looking at a
+        sprint does not leave an empty retro behind.
+        """
         try:
             period = sessions.sprint_period(sprint, self.settings.cadence, self.today())
-        except (ValueError, dates.DateError) as err:
+        except (ValueError, OverflowError, dates.DateError) as err:
             self.notify(str(err), severity="error", markup=False)
             return
-        retro = sessions.start_or_resume(self.repo, self.team, period, self.repo.writer.author)
-        self.open_retro(retro["id"])
+        existing = sessions.find_retro(self.repo, self.team, period)
+        if existing is not None:
+            self.open_retro(existing["id"])
+            return
+        self._draft = sessions.draft_retro(self.repo, self.team, period, self.repo.writer.author)
+        self.retro_id = None
+        self.goto_step("frame")
 
     def open_retro(self, retro_id: str, step: str | None = None) -> None:
         """Show a retro at ``step`` (default: where it was left)."""
         self.retro_id = retro_id
+        self._draft = None
         retro = self.retro
         if retro is None:
             return
         self.goto_step(step or retro.get("step") or "frame")
 
     def goto_step(self, step: str) -> None:
-        """Switch to a step of the open retro, and remember it in the log."""
+        """Switch to a step of the open retro, and remember it in the log (once recorded)."""
         from retro.tui.screens.steps import StepScreen, step_screen
 
         retro = self.retro
         if retro is None or step not in STEPS:
             return
-        if retro.get("step") != step:
+        if self.retro_id is not None and retro.get("step") != step:
             self.repo.edit(retro["id"], fields={"step": step})
         screen = step_screen(step)
         if isinstance(self.screen, StepScreen):
@@ -199,20 +227,22 @@ class RetroApp(App[None]):
             index += direction
         return STEPS[max(0, min(len(STEPS) - 1, index))]
 
-    def follow_ups(self) -> list[Record]:
+    def follow_ups(self) -> list[FollowUp]:
+        """The actions the open retro brings back."""
         retro = self.retro
         return sessions.follow_ups(self.repo, retro) if retro else []
 
     def retro_entries(self, kinds: Iterable[str] = ()) -> list[Record]:
+        """The open retro's entries (see :mod:`retro.scope`)."""
         retro = self.retro
         return sessions.entries(self.repo, retro, list(kinds)) if retro else []
 
     def retro_metrics(self) -> Metrics:
+        """The open retro's figures, the same as the summary, home and the report show."""
         retro = self.retro
-        scope = self.retro_entries()
-        end = sessions.period_end(retro) if retro else None
-        return metrics(scope, context=self.repo.storage.records, period_end=end,
-                       index=self.link_index())  # fmt: skip
+        if retro is None:
+            return metrics([])
+        return sessions.figures(self.repo, retro, self.retro_entries(), index=self.link_index())
 
     def open_follow_ups(self) -> list[Record]:
         """The team's open actions and outcomes awaiting evidence, as of the log's state."""
@@ -231,6 +261,18 @@ class RetroApp(App[None]):
                       reverse=True)  # fmt: skip
 
     # --- actions for bindings and the command palette ------------------------------------
+
+    def leave_then(self, then: Callable[[], object]) -> None:
+        """Do ``then`` once the screen in front agrees (a form may hold unsaved text)."""
+        leave = getattr(self.screen, "leave", None)
+        if callable(leave):
+            leave(then)
+        else:
+            then()
+
+    async def action_quit(self) -> None:
+        """Quit, once nothing typed would be lost."""
+        self.leave_then(self.exit)
 
     def action_help(self) -> None:
         from retro.tui.screens.help import HelpScreen
@@ -280,7 +322,7 @@ class RetroApp(App[None]):
 
             for number, step in enumerate(STEPS, start=1):
                 yield SystemCommand(f"Go to step {number}: {STEP_TITLES[step]}", "In this retro",
-                                    lambda step=step: self.goto_step(step))
+                                    lambda step=step: self.leave_then(lambda: self.goto_step(step)))
             yield SystemCommand("Export the summary as Markdown", "A file, and the clipboard",
                                 self.action_export)  # fmt: skip
 

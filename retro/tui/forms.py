@@ -94,6 +94,7 @@ class EntryForm(Vertical):
         self.specs = FORMS[kind]
         self.options = options
         self.editing: str | None = None
+        self._saved: tuple[object, ...] | None = None  # the fields as last cleared or loaded
 
     def compose(self) -> ComposeResult:
         for spec in self.specs:
@@ -114,7 +115,32 @@ class EntryForm(Vertical):
                           placeholder="type to filter decisions")  # fmt: skip
         return Input(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
 
+    def on_mount(self) -> None:
+        self.mark_clean()
+
     # --- reading and writing the fields --------------------------------------------------
+
+    def values(self) -> tuple[object, ...]:
+        """What the fields hold now, as typed."""
+        found: list[object] = []
+        for spec in self.specs:
+            widget = self.query_one(f"#field-{spec.name}")
+            if isinstance(widget, Picker):
+                found.append(tuple(widget.selected))
+            elif isinstance(widget, Select):
+                found.append(widget.value)
+            else:
+                found.append(str(widget.value).strip())  # type: ignore[attr-defined]
+        return tuple(found)
+
+    def mark_clean(self) -> None:
+        """Take what the fields hold now as saved."""
+        self._saved = self.values()
+
+    @property
+    def dirty(self) -> bool:
+        """True when something was typed or chosen since the form was cleared, loaded or saved."""
+        return self._saved is not None and self.values() != self._saved
 
     def clear(self) -> None:
         """Empty every field (defaults restored) and leave edit mode."""
@@ -122,6 +148,7 @@ class EntryForm(Vertical):
         for spec in self.specs:
             self._set(spec, None)
             self._error(spec.name, "")
+        self.mark_clean()
 
     def load(self, rec: Record, links: Iterable[str] = ()) -> None:
         """Fill the fields from ``rec`` to edit it."""
@@ -132,6 +159,8 @@ class EntryForm(Vertical):
                 self._set(spec, linked)
             else:
                 self._set(spec, rec.get(spec.name))
+            self._error(spec.name, "")
+        self.mark_clean()
 
     def _set(self, spec: FieldSpec, value: Any) -> None:
         widget = self.query_one(f"#field-{spec.name}")

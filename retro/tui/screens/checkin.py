@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label
 
 from retro import dates
 from retro.errors import RetroError, ValidationError
-from retro.model import parse_risk
+from retro.model import first_line, parse_risk
 from retro.tui.text import literal
 from retro.tui.widgets import Picker
 
@@ -24,6 +24,15 @@ QUESTIONS = (
     ("outcome", "What changed?", "an outcome: something that changed, for someone"),
     ("risk", "What risk went down?", "a risk that is now smaller"),
     ("lesson", "What did we learn?", "a lesson"),
+)
+# Every field of the form, in order: (name, label, placeholder, initial value).
+FIELDS = (
+    (*QUESTIONS[0], ""),
+    ("evidence", "Evidence", "what shows the outcome: a link, a figure, a quote", ""),
+    (*QUESTIONS[1], ""),
+    ("scores", "Risk before/after", "likelihood x impact, e.g. 4x3 / 2x3", ""),
+    (*QUESTIONS[2], ""),
+    ("when", "When", "WHEN it happened", "now"),
 )
 
 
@@ -48,17 +57,12 @@ class CheckinScreen(ModalScreen[None]):
             yield Label("Quick check-in", classes="step-title")
             yield Label("Answer any of the three; each answer becomes an entry.",
                         classes="step-hint")  # fmt: skip
-            for kind, question, placeholder in QUESTIONS:
+            for name, question, placeholder, value in FIELDS:
                 with Horizontal(classes="field"):
                     yield Label(question, classes="field-label")
-                    yield Input(placeholder=placeholder, id=f"ask-{kind}", compact=True)
-            with Horizontal(classes="field"):
-                yield Label("Risk before/after", classes="field-label")
-                yield Input(placeholder="e.g. 4x3 / 2x3", id="ask-scores", compact=True)
-            with Horizontal(classes="field"):
-                yield Label("When", classes="field-label")
-                yield Input(value="now", placeholder="WHEN", id="ask-when", compact=True)
-            yield Label("", id="checkin-error", classes="field-error", markup=False)
+                    yield Input(value=value, placeholder=placeholder, id=f"ask-{name}",
+                                compact=True)  # fmt: skip
+                yield Label("", id=f"error-{name}", classes="field-error", markup=False)
             yield Label("Decisions these reinforce (optional)", classes="section")
             yield Picker([], id="ask-decisions", placeholder="type to filter decisions")
             with Horizontal(classes="buttons"):
@@ -80,10 +84,12 @@ class CheckinScreen(ModalScreen[None]):
         for decision in reversed(self.retro_app.decisions()[:200]):
             picker.add_choice(decision, chosen=False)
 
-    def _fail(self, message: str) -> None:
-        error = self.query_one("#checkin-error", Label)
-        error.update(literal(message))
-        error.display = True
+    def _fail(self, message: str, field: str = "outcome") -> None:
+        """Show ``message`` under ``field``, and only there."""
+        for name, *_ in FIELDS:
+            error = self.query_one(f"#error-{name}", Label)
+            error.update(literal(message) if name == field else "")
+            error.display = name == field
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#checkin-save")
@@ -99,30 +105,37 @@ class CheckinScreen(ModalScreen[None]):
             return
         try:
             at = app.when(self.query_one("#ask-when", Input).value.strip() or "now")
+        except dates.DateError as err:
+            self._fail(str(err), "when")
+            return
+        try:
             scores = [s for s in self.query_one("#ask-scores", Input).value.split("/") if s.strip()]
             risk: dict[str, Any] = {}
             if scores:
                 risk["before"] = parse_risk(scores[0])
             if len(scores) > 1:
                 risk["after"] = parse_risk(scores[1])
-        except (dates.DateError, ValidationError) as err:
-            self._fail(str(err))
+        except ValidationError as err:
+            self._fail(str(err), "scores")
             return
+        evidence = self.query_one("#ask-evidence", Input).value.strip()
         links = self.query_one("#ask-decisions", Picker).selected
-        extra = {"outcome": {"observed_at": at.isoformat()}, "risk": risk,
-                 "lesson": {"learned_at": at.isoformat()}}  # fmt: skip
-        saved = 0
+        extra = {"outcome": {"observed_at": at.isoformat(), "evidence": evidence or None},
+                 "risk": risk, "lesson": {"learned_at": at.isoformat()}}  # fmt: skip
+        saved = []
         try:
             for kind, text in answers.items():
                 if text:
-                    app.repo.add(kind, text, fields=extra[kind], links=links, at=at)
-                    saved += 1
+                    fields = {k: v for k, v in extra[kind].items() if v is not None}
+                    app.repo.add(kind, text, fields=fields, links=links, at=at)
+                    saved.append(f"{kind} “{first_line(text, 40)}”")
         except RetroError as err:
             self._fail(str(err))
             return
         app.data_changed()
-        app.notify(f"Checked in: {saved} {'entry' if saved == 1 else 'entries'} recorded.")
         self._close()
+        app.notify("Checked in: " + "; ".join(saved) + f" ({at:%d %b %H:%M}).", timeout=6,
+                   markup=False)  # fmt: skip
 
     @on(Button.Pressed, "#checkin-cancel")
     def action_cancel(self) -> None:

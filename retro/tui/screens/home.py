@@ -11,7 +11,6 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
 
 from retro import sessions
-from retro.insights import metrics
 from retro.tui.text import period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
@@ -76,10 +75,10 @@ class HomeScreen(Screen[None]):
         records = repo.storage.records
         rows = []
         index = app.link_index()
+        by_retro = sessions.entries_by_retro(repo, app.team)
         for retro in sessions.retros(repo, app.team):
-            scope = sessions.entries(repo, retro)
-            figures = metrics(scope, context=records, period_end=sessions.period_end(retro),
-                              index=index)  # fmt: skip
+            scope = by_retro.get(retro["id"], [])
+            figures = sessions.figures(repo, retro, scope, index=index)
             ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"
             period = period_label(retro)
             rows.append((retro["id"], [cell(period), cell(retro.get("focus") or "—"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -26,9 +26,11 @@ from textual.widgets import (
 
 from retro.errors import RetroError
 from retro.insights import Metrics
-from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, risk_score, title
+from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, first_line, risk_score, title
 from retro.store.journal import write_atomically
+from retro.summary import figure_lines, list_lines
 from retro.tui.forms import LINK_PICKERS, EntryForm
+from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import (
     STEP_TITLES,
@@ -52,7 +54,7 @@ class StepScreen(Screen[None]):
     BINDINGS = [
         Binding("pagedown", "next_step", "Next step", key_display="PgDn", priority=True),
         Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
-        Binding("escape", "app.home", "Home"),
+        Binding("escape", "home", "Home"),
     ]
 
     @property
@@ -101,14 +103,22 @@ class StepScreen(Screen[None]):
     def refresh_body(self, figures: Metrics) -> None:
         """Update the step's own widgets."""
 
+    def leave(self, then: Callable[[], object]) -> None:
+        """Do ``then``, which takes the user away from this screen (steps with forms ask first
+        when something typed would be lost)."""
+        then()
+
     def on_step_bar_chosen(self, message: StepBar.Chosen) -> None:
-        self.retro_app.goto_step(message.step)
+        self.leave(lambda: self.retro_app.goto_step(message.step))
 
     def action_next_step(self) -> None:
-        self.retro_app.goto_step(self.retro_app.step_after(self.STEP, +1))
+        self.leave(lambda: self.retro_app.goto_step(self.retro_app.step_after(self.STEP, +1)))
 
     def action_prev_step(self) -> None:
-        self.retro_app.goto_step(self.retro_app.step_after(self.STEP, -1))
+        self.leave(lambda: self.retro_app.goto_step(self.retro_app.step_after(self.STEP, -1)))
+
+    def action_home(self) -> None:
+        self.leave(self.retro_app.action_home)
 
 
 # --- 1. Frame --------------------------------------------------------------------------------
@@ -190,32 +200,36 @@ class FrameStep(StepScreen):
             return
         changes: dict[str, Any] = {}
         for name in ("period_start", "period_end"):
+            self.query_one(f"#error-{name}", Label).display = False
+        for name in ("period_start", "period_end"):
             raw = self.query_one(f"#frame-{name}", Input).value.strip()
-            error = self.query_one(f"#error-{name}", Label)
             try:
                 changes[name] = app.day(raw).isoformat() if raw else None
-                error.display = False
             except ValueError as err:
-                error.update(literal(str(err)))
-                error.display = True
+                self._show_error(name, str(err))
                 return
         if changes["period_start"] and changes["period_end"] and \
                 changes["period_start"] > changes["period_end"]:  # fmt: skip
-            error = self.query_one("#error-period_end", Label)
-            error.update("The period must end after it starts.")
-            error.display = True
+            self._show_error("period_end", "The period must end after it starts.")
             return
         changes["facilitator"] = self.query_one("#frame-facilitator", Input).value.strip() or None
         people = self.query_one("#frame-participants", Input).value.split(",")
         changes["participants"] = [p.strip() for p in people if p.strip()]
         focus = self.query_one("#frame-focus", Select).value
         changes["focus"] = None if focus is Select.NULL else str(focus)
-        changes["decisions"] = self.query_one("#frame-decisions", Picker).selected
+        chosen = self.query_one("#frame-decisions", Picker).selected
+        if set(chosen) != set(retro.get("decisions") or []):
+            changes["decisions"] = chosen
         if any(retro.get(key) != value for key, value in changes.items()):
             try:
-                app.repo.edit(retro["id"], fields=changes)
+                app.repo.edit(app.saved_retro()["id"], fields=changes)
             except RetroError as err:
                 app.notify(str(err), severity="error", markup=False)
+
+    def _show_error(self, name: str, message: str) -> None:
+        error = self.query_one(f"#error-{name}", Label)
+        error.update(literal(message))
+        error.display = True
 
     @on(Button.Pressed, "#add-decision")
     @on(Input.Submitted, "#new-decision, #new-criteria, #new-review")
@@ -252,15 +266,21 @@ class FrameStep(StepScreen):
 
 
 class FollowUpsStep(StepScreen):
-    """Last retro's actions: done, dropped or carried over, and did the outcome move?"""
+    """Every action still open or carried from earlier retros: done, dropped or carried over,
+    and did its expected outcome move?"""
 
     STEP = "follow-ups"
-    HINT = "For each action from last time: what happened, and did the expected outcome move?"
+    HINT = (
+        "Every action still open from earlier retros: what happened, and did the expected "
+        "outcome move? Carried ×N: the retros it has already been carried through."
+    )
 
     def body(self) -> ComposeResult:
-        yield EntryTable(["action", "owner", "due", "status", "moved?"], id="followups")
+        yield EntryTable(["action", "expected", "owner", "due", "carried", "status"],
+                         id="followups")
         yield Label("", id="followup-none", classes="step-hint")
         with Vertical(id="followup-form"):
+            yield Label("", id="fu-expected", classes="step-hint", markup=False)
             with Horizontal(classes="field"):
                 yield Label("Status", classes="field-label")
                 yield Select([(literal(s), s) for s in ACTION_STATUSES], id="fu-status",
@@ -276,16 +296,18 @@ class FollowUpsStep(StepScreen):
             yield Button("Save follow-up", id="fu-save", compact=True, variant="primary")
 
     def refresh_body(self, figures: Metrics) -> None:
-        actions = self.retro_app.follow_ups()
+        found = self.retro_app.follow_ups()
         self.query_one("#followups", EntryTable).show(
-            entry_row(a, [a.get("owner") or "", a.get("due") or "", a.get("status") or "open",
-                          a.get("moved") or ""])
-            for a in actions
+            entry_row(f.action, [f.action.get("expected_outcome") or "",
+                                 f.action.get("owner") or "", f.action.get("due") or "",
+                                 f"×{f.carried}" if f.carried else "",
+                                 f.action.get("status") or "open"])
+            for f in found
         )  # fmt: skip
         none = self.query_one("#followup-none", Label)
-        none.update("" if actions else "No actions from last retro: nothing to follow up.")
-        self.query_one("#followup-form").display = bool(actions)
-        if actions and not self.focused:
+        none.update("" if found else "No open actions from earlier retros: nothing to follow up.")
+        self.query_one("#followup-form").display = bool(found)
+        if found and not self.focused:
             self.query_one("#followups").focus()
 
     @on(DataTable.RowHighlighted, "#followups")
@@ -293,6 +315,10 @@ class FollowUpsStep(StepScreen):
         action = self.retro_app.repo.storage.records.get(str(event.row_key.value))
         if action is None:
             return
+        expected = action.get("expected_outcome")
+        self.query_one("#fu-expected", Label).update(literal(
+            f"Expected outcome: {expected}" if expected else "No expected outcome was written."
+        ))  # fmt: skip
         self.query_one("#fu-status", Select).value = action.get("status") or "open"
         moved = action.get("moved")
         self.query_one("#fu-moved", Select).value = moved if moved else Select.NULL
@@ -306,12 +332,15 @@ class FollowUpsStep(StepScreen):
         if key is None:
             return
         moved = self.query_one("#fu-moved", Select).value
-        fields = {
-            "status": str(self.query_one("#fu-status", Select).value),
-            "moved": None if moved is Select.NULL else str(moved),
-            "moved_evidence": self.query_one("#fu-evidence", Input).value.strip() or None,
-        }
+        status = str(self.query_one("#fu-status", Select).value)
         try:
+            retro = app.saved_retro()
+            fields = {
+                "status": status,
+                "moved": None if moved is Select.NULL else str(moved),
+                "moved_evidence": self.query_one("#fu-evidence", Input).value.strip() or None,
+                "closed_in": retro["id"] if status in ("done", "dropped") else None,
+            }
             app.repo.edit(key, fields=fields)
         except RetroError as err:
             app.notify(str(err), severity="error", markup=False)
@@ -334,6 +363,7 @@ class EntryStep(StepScreen):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+n", "new", "New"),
         Binding("ctrl+d", "delete", "Delete", priority=True),
+        Binding("ctrl+z", "undo", "Undo delete", priority=True),
     ]
 
     def body(self) -> ComposeResult:
@@ -370,35 +400,58 @@ class EntryStep(StepScreen):
         """The table row of an entry."""
         return entry_row(rec)
 
+    # --- nothing typed is lost -----------------------------------------------------------
+
+    def leave(self, then: Callable[[], object]) -> None:
+        """Ask before unsaved text in the form is thrown away: save it, discard it or stay."""
+        form = self.query_one(EntryForm)
+        if not form.dirty:
+            then()
+            return
+        what = "your changes to this entry" if form.editing else "the entry you started"
+
+        def answered(answer: str | None) -> None:
+            if answer == "discard" or (answer == "save" and self.action_save()):
+                then()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Save {what} before leaving?",
+                          [("save", "Save"), ("discard", "Discard"), ("stay", "Stay")],
+                          cancel="stay"),
+            answered,
+        )  # fmt: skip
+
     @on(Input.Submitted, "#form Input")
     @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
+    def action_save(self) -> bool:
+        """Save the form (only what changed); True when nothing is left unsaved."""
         app = self.retro_app
         form = self.query_one(EntryForm)
-        retro = app.retro
         parsed = form.read(when=app.when, day=app.day)
-        if parsed is None or retro is None:
-            return
+        if parsed is None or app.retro is None:
+            return False
         text, fields, links = parsed
         try:
             if form.editing:
                 old = app.repo.storage.records[form.editing]
                 universe = self._picker_ids()
                 kept = [rid for rid in old.get("links") or [] if rid not in universe]
-                app.repo.edit(form.editing, text=text, fields=fields,
-                              unlink=old.get("links") or [], link=[*kept, *links])  # fmt: skip
-                message = "Saved"
+                new = app.repo.edit(form.editing, text=text, fields=fields,
+                                    unlink=old.get("links") or [], link=[*kept, *links])
+                message = "Saved" if new != old else "Nothing changed"  # fmt: skip
             else:
                 present = {k: v for k, v in fields.items() if v is not None}
+                retro = app.saved_retro()
                 app.repo.add(self.KIND, text, fields=present, links=links, retro=retro["id"])
                 message = "Added"
         except RetroError as err:
             app.notify(str(err), severity="error", markup=False)
-            return
+            return False
         form.clear()
         app.data_changed()
         form.focus_first()
-        self.notify(f"{message}: {text[:60]}", timeout=2, markup=False)
+        self.notify(f"{message}: {first_line(text, 60)}", timeout=2, markup=False)
+        return True
 
     def _picker_ids(self) -> set[str]:
         ids: set[str] = set()
@@ -412,32 +465,75 @@ class EntryStep(StepScreen):
         rec = self.retro_app.repo.storage.records.get(str(event.row_key.value))
         if rec is None:
             return
-        neighbours = self.retro_app.link_index().get(rec["id"], set())
-        self.query_one(EntryForm).load(rec, links=neighbours)
-        self.query_one(EntryForm).focus_first()
+
+        def load() -> None:
+            neighbours = self.retro_app.link_index().get(rec["id"], set())
+            form = self.query_one(EntryForm)
+            form.load(rec, links=neighbours)
+            form.focus_first()
+
+        self.leave(load)
 
     @on(Button.Pressed, "#new")
     def action_new(self) -> None:
         form = self.query_one(EntryForm)
-        form.clear()
-        form.focus_first()
+
+        def start() -> None:
+            form.clear()
+            form.focus_first()
+
+        self.leave(start)
 
     @on(Button.Pressed, "#delete")
     def action_delete(self) -> None:
+        """Delete the entry being edited, or the one highlighted in the table, once confirmed."""
         app = self.retro_app
         form = self.query_one(EntryForm)
-        target = form.editing or self.query_one("#entries", EntryTable).current_key()
-        if target is None:
+        table = self.query_one("#entries", EntryTable)
+        target = form.editing or (table.current_key() if table.has_focus else None)
+        rec = app.repo.storage.records.get(target or "")
+        if rec is None:
+            self.notify("Choose an entry first: Enter on a row of the table loads it, then "
+                        "Ctrl+D deletes it.", timeout=4, markup=False)  # fmt: skip
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer != "delete":
+                return
+            try:
+                gone = app.repo.remove(rec["id"])
+            except RetroError as err:
+                app.notify(str(err), severity="error", markup=False)
+                return
+            app.last_deleted = gone["id"]
+            if form.editing == gone["id"]:
+                form.clear()
+            app.data_changed()
+            self.notify(f"Deleted: {title(gone, 50)}. Ctrl+Z restores it.", timeout=5,
+                        markup=False)  # fmt: skip
+
+        app.push_screen(
+            ConfirmScreen(f"Delete this {rec['kind']}?\n\n“{title(rec, 120)}”\n\n"
+                          "Ctrl+Z restores it afterwards; its history stays in the log.",
+                          [("keep", "Keep it"), ("delete", "Delete")], cancel="keep"),
+            answered,
+        )  # fmt: skip
+
+    def action_undo(self) -> None:
+        """Restore the last entry deleted in this app (a new revision that outranks it)."""
+        app = self.retro_app
+        rid = app.last_deleted
+        if rid is None:
+            self.notify("Nothing to restore: no entry was deleted here.", markup=False)
             return
         try:
-            gone = app.repo.remove(target)
+            back = app.repo.restore(rid)
         except RetroError as err:
             app.notify(str(err), severity="error", markup=False)
             return
-        form.clear()
+        app.last_deleted = None
         app.data_changed()
-        self.notify(f"Deleted: {gone['text'][:60]} (its history stays in the log)",
-                    timeout=3, markup=False)  # fmt: skip
+        self.notify(f"Restored: {title(back, 60)}", timeout=3, markup=False)
 
 
 class OutputsStep(EntryStep):
@@ -484,9 +580,14 @@ class OutcomesStep(EntryStep):
     @on(DataTable.RowSelected, "#orphans")
     def outcome_for(self, event: DataTable.RowSelected) -> None:
         form = self.query_one(EntryForm)
-        form.clear()
-        self.query_one("#field-outputs", Picker).set_selected([str(event.row_key.value)])
-        form.focus_first()
+        output = str(event.row_key.value)
+
+        def start() -> None:
+            form.clear()
+            self.query_one("#field-outputs", Picker).set_selected([output])
+            form.focus_first()
+
+        self.leave(start)
 
 
 class RisksStep(EntryStep):
@@ -556,40 +657,9 @@ class SummaryStep(StepScreen):
     def refresh_body(self, figures: Metrics) -> None:
         app = self.retro_app
         retro = app.retro or {}
-        ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"
-        lines = [
-            f"Outcome ratio          {ratio}  ({figures.outcomes} outcomes / "
-            f"{figures.outputs} outputs)",
-            f"Orphan outputs         {len(figures.orphan_outputs)}",
-            f"Unanchored outcomes    {len(figures.unanchored_outcomes)}",
-            f"Risk reduction         {figures.risk_reduction}  "
-            f"(over {figures.risks} risk{'' if figures.risks == 1 else 's'})",
-            f"Predictability gained  {figures.predictability_gained} outcomes "
-            f"(confidence {figures.confidence_delta:+d})",
-            f"Lessons                {figures.lessons}  ({len(figures.late_lessons)} late)",
-            f"Dependencies           {figures.dependencies}  "
-            f"({len(figures.late_dependencies)} late)",
-            f"Actions                {figures.actions}",
-            f"Status                 {retro.get('status') or 'open'}",
-        ]
+        lines = figure_lines(figures, retro.get("status") or "open")
         self.query_one("#figures", Static).update(literal("\n".join(lines), multiline=True))
-        records = app.repo.storage.records
-        sections = [
-            ("Orphan outputs", figures.orphan_outputs),
-            ("Unanchored outcomes", figures.unanchored_outcomes),
-            ("Late lessons", figures.late_lessons),
-            ("Late dependencies", figures.late_dependencies),
-        ]
-        text: list[str] = []
-        for heading, ids in sections:
-            if ids:
-                text.append(f"{heading}:")
-                text += [f"  • {title(records[i], 90)}" for i in ids if i in records]
-        actions = app.retro_entries(["action"])
-        if actions:
-            text.append("Actions:")
-            text += [f"  • {title(a, 60)} — {a.get('owner') or 'no owner'}, "
-                     f"due {a.get('due') or '?'}" for a in actions]  # fmt: skip
+        text = list_lines(figures, app.repo.storage.records, app.retro_entries(["action"]))
         self.query_one("#summary-lists", Static).update(literal("\n".join(text), multiline=True))
         closed = retro.get("status") == "closed"
         self.query_one("#close", Button).label = "Reopen the retro" if closed else "Close the retro"
@@ -601,7 +671,11 @@ class SummaryStep(StepScreen):
         if retro is None:
             return
         status = "open" if retro.get("status") == "closed" else "closed"
-        app.repo.edit(retro["id"], fields={"status": status})
+        try:
+            app.repo.edit(app.saved_retro()["id"], fields={"status": status})
+        except RetroError as err:
+            app.notify(str(err), severity="error", markup=False)
+            return
         app.data_changed()
         self.notify(f"The retro is {status}.", markup=False)
 
