@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -17,6 +18,7 @@ from retro.tui.screens.steps import StepScreen
 from retro.tui.widgets import CheckList, Picker
 
 SIZE = (110, 40)
+CHARACTERS = {"\t": "tab", "\r": "enter", " ": "space"}
 
 
 @pytest.fixture
@@ -43,6 +45,17 @@ async def open_step(pilot: Pilot[None], step: str) -> StepScreen:
     await pilot.pause(0.1)
     assert isinstance(app.screen, StepScreen)
     return app.screen
+
+
+def burst(app: RetroApp, text: str) -> None:
+    """Queue every key of ``text`` before the app handles any: what a terminal does with a
+    fast typist or an unbracketed paste (one read, many keys)."""
+    for char in text:
+        app.post_message(events.Key(CHARACTERS.get(char, char), char))
+
+
+def value(screen: StepScreen, selector: str) -> str:
+    return screen.query_one(selector, Input).value
 
 
 def lines(picker: Picker) -> list[str]:
@@ -97,3 +110,45 @@ async def test_typing_in_a_picker_filters_it_and_space_picks_the_top_match(
         await pilot.pause(0.1)
         assert listing.option_count == len(picker.choices)
         assert f"[x] {text}" in lines(picker)
+
+
+async def test_keys_right_after_tab_land_in_the_next_field(settings: Settings) -> None:
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_step(pilot, "frame")
+        screen.query_one("#new-decision").focus()
+        await pilot.pause(0.05)
+        burst(app, "a1\tb1\tc1")
+        await until(pilot, lambda: value(screen, "#new-review") == "c1", "the third field")
+        assert (value(screen, "#new-decision"), value(screen, "#new-criteria")) == ("a1", "b1")
+
+        screen = await open_step(pilot, "outcomes")
+        burst(app, "o1\tw1\tm1\tb1")
+        await until(pilot, lambda: value(screen, "#field-baseline") == "b1", "the fourth field")
+        fields = ("#field-text", "#field-for_whom", "#field-metric")
+        assert [value(screen, f) for f in fields] == ["o1", "w1", "m1"]
+
+
+async def test_keys_right_after_enter_start_the_next_entry(settings: Settings) -> None:
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_step(pilot, "outputs")
+        before = len(entries(settings, "output"))
+        burst(app, "One-click refunds\rDispute dashboard\rChargeback")
+        await until(pilot, lambda: len(entries(settings, "output")) == before + 2, "two saved")
+        await pilot.pause(0.1)
+        assert value(app.screen, "#field-text") == "Chargeback"  # type: ignore[arg-type]
+    texts = [o["text"] for o in entries(settings, "output")][-2:]
+    assert texts == ["One-click refunds", "Dispute dashboard"]
+
+
+async def test_a_paste_with_tabs_fills_the_fields_in_order(settings: Settings) -> None:
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_step(pilot, "outcomes")
+        app.post_message(events.Paste("Disputes settle in a day\tmerchants\tdays to settle"))
+        await until(pilot, lambda: value(screen, "#field-metric"), "the third field")
+        assert value(screen, "#field-text") == "Disputes settle in a day"
+        assert value(screen, "#field-for_whom") == "merchants"
+        assert value(screen, "#field-metric") == "days to settle"
+        assert screen.focused is screen.query_one("#field-metric")

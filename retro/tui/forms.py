@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
@@ -15,7 +17,7 @@ from retro import dates
 from retro.errors import ValidationError
 from retro.model import Record, coerce
 from retro.tui.text import literal
-from retro.tui.widgets import Picker
+from retro.tui.widgets import FieldInput, Picker, settled
 
 SCORES = [(literal(str(n)), str(n)) for n in range(1, 6)]
 
@@ -83,9 +85,14 @@ LINK_PICKERS = frozenset({"outputs", "decisions"})  # pickers that set links, no
 
 
 class EntryForm(Vertical):
-    """The fields of one kind, each with its error shown beside it."""
+    """The fields of one kind, each with its error shown beside it.
+
+    Enter in a text field runs the screen's ``save`` action once the keys typed before it
+    have reached their field, and before the keys typed after it are handed out.
+    """
 
     DEFAULT_CLASSES = "entry-form"
+    BINDINGS = [Binding("enter", "submit", "Save", show=False, priority=True)]
 
     def __init__(self, kind: str, options: Options, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -111,7 +118,16 @@ class EntryForm(Vertical):
             return Picker(self.options.get(spec.source, []), id=wid,
                           searchable=spec.source == "decisions",
                           placeholder="type to filter decisions")  # fmt: skip
-        return Input(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
+        return FieldInput(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
+
+    # --- the focus ------------------------------------------------------------------------
+
+    async def action_submit(self) -> None:
+        field = self.screen.focused
+        if not isinstance(field, FieldInput) or self not in field.ancestors:
+            raise SkipAction()
+        await settled(field)
+        await self.app.run_action("save", self.screen)
 
     # --- reading and writing the fields --------------------------------------------------
 

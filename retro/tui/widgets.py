@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -10,11 +12,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
@@ -207,6 +211,44 @@ def entry_row(
 def when(rec: Record, field: str = "created_at") -> str:
     """The day of a date field."""
     return day_of(rec.get(field))
+
+
+# Tab and Shift+Tab move the focus the moment they arrive. Bound without priority they
+# travel up from the focused field first, and the keys typed right after them, already
+# handed to that field, land in the field being left.
+FOCUS_KEYS = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+]
+
+
+async def settled(widget: Widget, timeout: float = 0.5) -> None:
+    """Wait until ``widget`` has handled the events already sent to it (keys typed so far)."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def handled() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    if widget.call_later(handled):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, timeout)
+
+
+class FieldInput(Input):
+    """A form's text field: a pasted tab moves on to the next field, like the Tab key."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        first, tab, rest = event.text.partition("\t")
+        if not tab:
+            return  # Input's own paste
+        event.prevent_default()
+        event.stop()
+        self.replace(first.splitlines()[0] if first else "", *self.selection)
+        self.screen.focus_next()
+        after = self.screen.focused
+        if after is not None and after is not self and rest:
+            after.post_message(events.Paste(rest))
 
 
 class CheckList(SelectionList[str]):

@@ -31,6 +31,7 @@ from retro.store.journal import write_atomically
 from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import (
+    FOCUS_KEYS,
     STEP_TITLES,
     CountsPanel,
     EntryTable,
@@ -53,6 +54,7 @@ class StepScreen(Screen[None]):
         Binding("pagedown", "next_step", "Next step", key_display="PgDn", priority=True),
         Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
         Binding("escape", "app.home", "Home"),
+        *FOCUS_KEYS,
     ]
 
     @property
