@@ -15,7 +15,7 @@ from retro.model import Record
 from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.steps import StepScreen
-from retro.tui.widgets import CheckList, Picker
+from retro.tui.widgets import CheckList, EntryTable, Picker
 
 SIZE = (110, 40)
 CHARACTERS = {"\t": "tab", "\r": "enter", " ": "space"}
@@ -151,4 +151,19 @@ async def test_a_paste_with_tabs_fills_the_fields_in_order(settings: Settings) -
         assert value(screen, "#field-text") == "Disputes settle in a day"
         assert value(screen, "#field-for_whom") == "merchants"
         assert value(screen, "#field-metric") == "days to settle"
+        assert screen.focused is screen.query_one("#field-metric")
+
+
+async def test_the_jump_key_goes_to_the_saved_entries_and_back(settings: Settings) -> None:
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_step(pilot, "outcomes")
+        await pilot.press("tab", "tab")
+        assert screen.focused is screen.query_one("#field-metric")
+        shown_keys = {b.binding.key: b.binding.description for b in screen.active_bindings.values()
+                      if b.binding.show}  # fmt: skip
+        assert shown_keys["ctrl+t"] == "Table"  # in the footer
+        await pilot.press("ctrl+t")
+        assert screen.focused is screen.query_one("#entries", EntryTable)
+        await pilot.press("ctrl+t")
         assert screen.focused is screen.query_one("#field-metric")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +18,7 @@ from retro import dates
 from retro.errors import ValidationError
 from retro.model import Record, coerce
 from retro.tui.text import literal
-from retro.tui.widgets import FieldInput, Picker, settled
+from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 
 SCORES = [(literal(str(n)), str(n)) for n in range(1, 6)]
 
@@ -100,6 +101,7 @@ class EntryForm(Vertical):
         self.specs = FORMS[kind]
         self.options = options
         self.editing: str | None = None
+        self._last_field = f"field-{self.specs[0].name}"  # where the focus comes back to
 
     def compose(self) -> ComposeResult:
         for spec in self.specs:
@@ -121,6 +123,12 @@ class EntryForm(Vertical):
         return FieldInput(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
 
     # --- the focus ------------------------------------------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        for node in event.widget.ancestors_with_self:
+            if (node.id or "").startswith("field-"):
+                self._last_field = node.id or self._last_field
+                return
 
     async def action_submit(self) -> None:
         field = self.screen.focused
@@ -211,3 +219,9 @@ class EntryForm(Vertical):
     def focus_first(self) -> None:
         """Focus the first field."""
         self.query_one(f"#field-{self.specs[0].name}").focus()
+
+    def focus_back(self) -> None:
+        """Focus the field that had the focus last (the first one at the start)."""
+        field = self.query_one(f"#{self._last_field}")
+        target = field.query(CheckList).first() if isinstance(field, Picker) else field
+        target.focus()

@@ -336,7 +336,16 @@ class EntryStep(StepScreen):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+n", "new", "New"),
         Binding("ctrl+d", "delete", "Delete", priority=True),
+        Binding("ctrl+t", "jump", "Table", priority=True),
     ]
+
+    def action_jump(self) -> None:
+        """From the form to the saved entries and back: the table is many fields down."""
+        table = self.query_one("#entries", EntryTable)
+        if table.has_focus or not table.display:
+            self.query_one(EntryForm).focus_back()
+        else:
+            table.focus()
 
     def body(self) -> ComposeResult:
         app = self.retro_app
