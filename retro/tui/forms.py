@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
@@ -16,7 +19,7 @@ from retro import dates
 from retro.errors import ValidationError
 from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
 from retro.tui.text import literal
-from retro.tui.widgets import Picker
+from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 
 SCORES = [(literal(str(n)), str(n)) for n in range(1, 6)]
 
@@ -84,9 +87,14 @@ LINK_PICKERS = frozenset({"outputs", "decisions"})  # pickers that set links, no
 
 
 class EntryForm(Vertical):
-    """The fields of one kind, each with its error shown beside it."""
+    """The fields of one kind, each with its error shown beside it.
+
+    Enter in a text field runs the screen's ``save`` action once the keys typed before it
+    have reached their field, and before the keys typed after it are handed out.
+    """
 
     DEFAULT_CLASSES = "entry-form"
+    BINDINGS = [Binding("enter", "submit", "Save", show=False, priority=True)]
 
     def __init__(self, kind: str, options: Options, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -95,6 +103,7 @@ class EntryForm(Vertical):
         self.options = options
         self.editing: str | None = None
         self._saved: tuple[object, ...] | None = None  # the fields as last cleared or loaded
+        self._last_field = f"field-{self.specs[0].name}"  # where the focus comes back to
 
     def compose(self) -> ComposeResult:
         for spec in self.specs:
@@ -113,7 +122,22 @@ class EntryForm(Vertical):
             return Picker(self.options.get(spec.source, []), id=wid,
                           searchable=spec.source == "decisions",
                           placeholder="type to filter decisions")  # fmt: skip
-        return Input(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
+        return FieldInput(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
+
+    # --- the focus ------------------------------------------------------------------------
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        for node in event.widget.ancestors_with_self:
+            if (node.id or "").startswith("field-"):
+                self._last_field = node.id or self._last_field
+                return
+
+    async def action_submit(self) -> None:
+        field = self.screen.focused
+        if not isinstance(field, FieldInput) or self not in field.ancestors:
+            raise SkipAction()
+        await settled(field)
+        await self.app.run_action("save", self.screen)
 
     def on_mount(self) -> None:
         self.mark_clean()
@@ -245,3 +269,9 @@ class EntryForm(Vertical):
     def focus_first(self) -> None:
         """Focus the first field."""
         self.query_one(f"#field-{self.specs[0].name}").focus()
+
+    def focus_back(self) -> None:
+        """Focus the field that had the focus last (the first one at the start)."""
+        field = self.query_one(f"#{self._last_field}")
+        target = field.query(CheckList).first() if isinstance(field, Picker) else field
+        target.focus()

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, SelectionList, Static
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from retro.insights import Metrics
@@ -204,11 +213,79 @@ def when(rec: Record, field: str = "created_at") -> str:
     return day_of(rec.get(field))
 
 
+# Tab and Shift+Tab move the focus the moment they arrive. Bound without priority they
+# travel up from the focused field first, and the keys typed right after them, already
+# handed to that field, land in the field being left.
+FOCUS_KEYS = [
+    Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+    Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+]
+
+
+async def settled(widget: Widget, timeout: float = 0.5) -> None:
+    """Wait until ``widget`` has handled the events already sent to it (keys typed so far)."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def handled() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    if widget.call_later(handled):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, timeout)
+
+
+class FieldInput(Input):
+    """A form's text field: a pasted tab moves on to the next field, like the Tab key."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        first, tab, rest = event.text.partition("\t")
+        if not tab:
+            return  # Input's own paste
+        event.prevent_default()
+        event.stop()
+        self.replace(first.splitlines()[0] if first else "", *self.selection)
+        self.screen.focus_next()
+        after = self.screen.focused
+        if after is not None and after is not self and rest:
+            after.post_message(events.Paste(rest))
+
+
+class CheckList(SelectionList[str]):
+    """A selection list whose marks read without colour, ``[x]`` or ``[ ]``, and whose
+    first item is highlighted as soon as it has the focus: Space picks it at once."""
+
+    MARKS = ("[ ] ", "[x] ")  # as wide as the gutter SelectionList leaves for its button
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
+
+    def render_line(self, y: int) -> Strip:
+        line = OptionList.render_line(self, y)  # the prompt, without SelectionList's button
+        index = self.scroll_offset.y + y
+        try:
+            value = self.get_option_at_index(index).value
+        except OptionDoesNotExist:
+            return line
+        chosen = value in self.selected
+        base = next(iter(line)).style or self.rich_style
+        style = base + Style(meta={"option": index})
+        if chosen:
+            colour = self.get_component_rich_style("selection-list--button-selected").color
+            style += Style(bold=True, color=colour)
+        return Strip([Segment(self.MARKS[chosen], style), *line])
+
+
 SHOWN = 40  # a picker lists at most this many records: typing narrows the rest
 
 
 class Picker(Vertical):
-    """A searchable multiple choice of records: type to filter, space to pick."""
+    """A searchable multiple choice of records: one stop for Tab; type to filter, space to pick.
+
+    The filter shows what was typed but never takes the focus: the list does, and hands it
+    the characters it does not use itself.
+    """
 
     DEFAULT_CLASSES = "picker-box"
 
@@ -229,15 +306,21 @@ class Picker(Vertical):
 
     def compose(self) -> ComposeResult:
         if self.searchable:
-            yield Input(placeholder=self.placeholder, classes="picker-filter", compact=True)
-        yield SelectionList[str](classes="picker", compact=True)
+            needle = Input(placeholder=self.placeholder, classes="picker-filter", compact=True)
+            needle.can_focus = False
+            yield needle
+        yield CheckList(classes="picker", compact=True)
 
     def on_mount(self) -> None:
         self._show("")
 
-    def _show(self, needle: str) -> None:
-        """List the chosen records and the first ones matching ``needle``."""
-        listing = self.query_one(SelectionList)
+    def _show(self, needle: str, *, top: bool = False) -> None:
+        """List the chosen records and the first ones matching ``needle``.
+
+        The highlight stays where it was, or goes to the first item if ``top``.
+        """
+        listing = self.query_one(CheckList)
+        keep = 0 if top else listing.highlighted
         listing.clear_options()
         lowered = needle.lower()
         matching = [(rid, text) for rid, text in self.choices if lowered in text.lower()]
@@ -246,18 +329,35 @@ class Picker(Vertical):
         listing.add_options(
             [Selection(Content(clean(text)), rid, rid in self.chosen) for rid, text in shown]
         )
+        if keep is not None or listing.has_focus:
+            listing.highlighted = min(keep or 0, listing.option_count - 1)
         if self.searchable:
             more = len(matching) - len(shown)
             hint = f"type to filter ({more} more)" if more > 0 else self.placeholder
             self.query_one(Input).placeholder = hint
 
+    def on_key(self, event: events.Key) -> None:
+        """Characters typed in the list go to the filter; Space and the arrows stay."""
+        if not self.searchable or event.key == "space":
+            return
+        needle = self.query_one(Input)
+        if event.is_printable and event.character:
+            needle.insert_text_at_cursor(event.character)
+        elif event.key in ("backspace", "ctrl+u"):
+            needle.value = needle.value[:-1] if event.key == "backspace" else ""
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.searchable:
+            event.stop()
+            self.query_one(Input).insert_text_at_cursor(event.text.splitlines()[0])
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._show(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()  # Enter in the filter must not save the form
-        self.query_one(SelectionList).focus()
+        self._show(event.value, top=True)
 
     def on_selection_list_selection_toggled(
         self, event: SelectionList.SelectionToggled[str]

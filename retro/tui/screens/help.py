@@ -17,6 +17,7 @@ Keys
   Ctrl+N       new entry                 Ctrl+D    delete the entry
   Ctrl+E       export the summary        Ctrl+Q    quit
   Tab          next field                Shift+Tab previous field
+  Ctrl+T       saved entries, and back   Space     pick in a list (type: filter)
 
 The retro, step by step
   1 Frame         period, people, the team's focus, the decisions in play

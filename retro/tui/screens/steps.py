@@ -33,6 +33,7 @@ from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import (
+    FOCUS_KEYS,
     STEP_TITLES,
     CountsPanel,
     EntryTable,
@@ -55,6 +56,7 @@ class StepScreen(Screen[None]):
         Binding("pagedown", "next_step", "Next step", key_display="PgDn", priority=True),
         Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
         Binding("escape", "home", "Home"),
+        *FOCUS_KEYS,
     ]
 
     @property
@@ -364,7 +366,16 @@ class EntryStep(StepScreen):
         Binding("ctrl+n", "new", "New"),
         Binding("ctrl+d", "delete", "Delete", priority=True),
         Binding("ctrl+z", "undo", "Undo delete", priority=True),
+        Binding("ctrl+t", "jump", "Table", priority=True),
     ]
+
+    def action_jump(self) -> None:
+        """From the form to the saved entries and back: the table is many fields down."""
+        table = self.query_one("#entries", EntryTable)
+        if table.has_focus or not table.display:
+            self.query_one(EntryForm).focus_back()
+        else:
+            table.focus()
 
     def body(self) -> ComposeResult:
         app = self.retro_app
