@@ -22,6 +22,7 @@ from retro.model import STEPS, Record
 from retro.scope import FollowUp
 from retro.store import Repository
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
+from retro.tui.widgets import FOCUS_KEYS
 
 POLL_SECONDS = 1.0
 
@@ -34,6 +35,7 @@ class RetroApp(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+        *FOCUS_KEYS,  # keys typed right after Tab reach the next field, on every screen
     ]
 
     def __init__(

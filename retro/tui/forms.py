@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -12,12 +12,14 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
 
 from retro import dates
 from retro.errors import ValidationError
 from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
+from retro.sanitize import clean
 from retro.tui.text import literal
 from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 
@@ -96,11 +98,14 @@ class EntryForm(Vertical):
     DEFAULT_CLASSES = "entry-form"
     BINDINGS = [Binding("enter", "submit", "Save", show=False, priority=True)]
 
-    def __init__(self, kind: str, options: Options, **kwargs: Any) -> None:
+    def __init__(
+        self, kind: str, options: Options, *, people: Sequence[str] = (), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.kind = kind
         self.specs = FORMS[kind]
         self.options = options
+        self.people = [clean(name) for name in people]  # offered as owners
         self.editing: str | None = None
         self._saved: tuple[object, ...] | None = None  # the fields as last cleared or loaded
         self._last_field = f"field-{self.specs[0].name}"  # where the focus comes back to
@@ -122,7 +127,11 @@ class EntryForm(Vertical):
             return Picker(self.options.get(spec.source, []), id=wid,
                           searchable=spec.source == "decisions",
                           placeholder="type to filter decisions")  # fmt: skip
-        return FieldInput(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True)
+        suggester = None
+        if spec.name == "owner" and self.people:
+            suggester = SuggestFromList(self.people, case_sensitive=False)
+        return FieldInput(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True,
+                          suggester=suggester)  # fmt: skip
 
     # --- the focus ------------------------------------------------------------------------
 

@@ -33,7 +33,6 @@ from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import (
-    FOCUS_KEYS,
     STEP_TITLES,
     CountsPanel,
     EntryTable,
@@ -56,7 +55,6 @@ class StepScreen(Screen[None]):
         Binding("pagedown", "next_step", "Next step", key_display="PgDn", priority=True),
         Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
         Binding("escape", "home", "Home"),
-        *FOCUS_KEYS,
     ]
 
     @property
@@ -380,11 +378,16 @@ class EntryStep(StepScreen):
     def body(self) -> ComposeResult:
         app = self.retro_app
         options = {"decisions": app.decisions(), "outputs": app.retro_entries(["output"])}
-        yield EntryForm(self.KIND, options, id="form")
+        retro = app.retro or {}
+        people = [*(retro.get("participants") or []), retro.get("facilitator") or ""]
+        yield EntryForm(self.KIND, options, people=list(dict.fromkeys(filter(None, people))),
+                        id="form")  # fmt: skip
         with Horizontal(classes="buttons"):
-            yield Button("Save", id="save", variant="primary", compact=True)
-            yield Button("New", id="new", compact=True)
-            yield Button("Delete", id="delete", variant="error", compact=True)
+            for button in (Button("Save", id="save", variant="primary", compact=True),
+                           Button("New", id="new", compact=True),
+                           Button("Delete", id="delete", variant="error", compact=True)):
+                button.can_focus = False  # Ctrl+S, Ctrl+N, Ctrl+D: no Tab stops
+                yield button  # fmt: skip
         yield Label("", id="list-title", classes="section")
         yield EntryTable(self.COLUMNS, id="entries")
         yield from self.extra()
