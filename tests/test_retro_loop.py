@@ -21,6 +21,7 @@ from textual.widgets import Input, Select
 
 from retro.cli import cli
 from retro.config import Settings, config_path
+from retro.model import ACTION_STATUSES
 from retro.resources import resource_dir
 from retro.store import Repository
 from retro.tui.app import RetroApp
@@ -100,20 +101,11 @@ def expected_ratio(summary: dict[str, Any]) -> str:
 
 
 async def choose(pilot: Any, select_id: str, value: str) -> None:
-    """Pick ``value`` in a Select by keyboard: open it, move down to it, Enter."""
+    """Pick an action's status by keyboard: open the list, move down to it, Enter."""
     select = pilot.app.screen.query_one(select_id, Select)
     select.focus()
-    await pilot.press("enter")
-    await pilot.pause(0.1)
-    for _ in range(8):
-        if select.value == value:
-            break
-        await pilot.press("down", "enter")
-        await pilot.pause(0.05)
-        if select.value == value:
-            break
-        await pilot.press("enter")
-        await pilot.pause(0.05)
+    steps = ACTION_STATUSES.index(value) - ACTION_STATUSES.index(str(select.value))
+    await pilot.press("enter", *["down"] * steps, "enter")
     assert select.value == value
 
 
@@ -135,8 +127,7 @@ async def sprint_1(monkeypatch: pytest.MonkeyPatch) -> None:
         await wait_for_step(pilot, "frame")
         await pilot.press("tab")
         await type_text(pilot, "Ana, Bo")
-        await pilot.pause(0.8)  # the frame saves itself after a pause
-        await pilot.press("pagedown")
+        await pilot.press("pagedown")  # the frame saves itself on the way out
         await wait_for_step(pilot, "outputs")  # no earlier retro: no follow-ups
         await type_text(pilot, "One-click refunds")
         await pilot.press("enter")
@@ -150,11 +141,9 @@ async def sprint_1(monkeypatch: pytest.MonkeyPatch) -> None:
         app.screen.query_one("#field-outputs").query_one("SelectionList").focus()
         await pilot.press("space")  # the first output, chosen at once
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
-        for _ in range(4):
+        for step in ("risks", "lessons", "dependencies", "actions"):
             await pilot.press("pagedown")
-            await pilot.pause(0.2)
-        await wait_for_step(pilot, "actions")
+            await wait_for_step(pilot, step)
         for text, owner, due, expected in (
             ("Give every flag an owner", "Bo", "next friday", "no orphan flags"),
             ("Call the acquirer", "Ana", "Dec 11", "chargebacks down"),
@@ -198,10 +187,9 @@ async def sprint_2(monkeypatch: pytest.MonkeyPatch) -> None:
         await pilot.press("pagedown")
         await wait_for_step(pilot, "outputs")
         await lose_nothing(pilot, app)
-        for _ in range(6):
+        for step in ("outcomes", "risks", "lessons", "dependencies", "actions", "summary"):
             await pilot.press("pagedown")
-            await pilot.pause(0.2)
-        await wait_for_step(pilot, "summary")
+            await wait_for_step(pilot, step)
         await pilot.press("enter")
         await pilot.pause(0.1)
 

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
+from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 
 from retro.config import Settings, write_config
@@ -42,8 +44,20 @@ def screen_text(app: RetroApp) -> str:
     return html.unescape(app.export_screenshot()).replace("\xa0", " ")
 
 
+CHARACTERS = {"\t": "tab", "\r": "enter", " ": "space"}
+
+
+def burst(app: App[None], text: str) -> None:
+    """Queue every key of ``text`` before the app handles any: what a terminal does with a
+    fast typist or an unbracketed paste (one read, many keys)."""
+    for char in text:
+        app.post_message(events.Key(CHARACTERS.get(char, char), char))
+
+
 async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+    """Type ``text`` as a fast typist does, then wait until the app has handled it all."""
+    burst(pilot.app, text)
+    await pilot.pause()
 
 
 async def wait_for_step(pilot: Pilot[None], step: str) -> None:

@@ -16,11 +16,9 @@ from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.steps import StepScreen
 from retro.tui.widgets import CheckList, EntryTable, Picker
+from tests.test_tui import burst
 
 SIZE = (110, 40)
-CHARACTERS = {"\t": "tab", "\r": "enter", " ": "space"}
-
-
 @pytest.fixture
 def settings(sample_config: Path) -> Settings:
     return Settings(config_file=sample_config)
@@ -45,13 +43,6 @@ async def open_step(pilot: Pilot[None], step: str) -> StepScreen:
     await pilot.pause(0.1)
     assert isinstance(app.screen, StepScreen)
     return app.screen
-
-
-def burst(app: RetroApp, text: str) -> None:
-    """Queue every key of ``text`` before the app handles any: what a terminal does with a
-    fast typist or an unbracketed paste (one read, many keys)."""
-    for char in text:
-        app.post_message(events.Key(CHARACTERS.get(char, char), char))
 
 
 def value(screen: StepScreen, selector: str) -> str:

@@ -276,8 +276,9 @@ class EntryForm(Vertical):
         return text, fields, list(dict.fromkeys(links))
 
     def focus_first(self) -> None:
-        """Focus the first field."""
-        self.query_one(f"#field-{self.specs[0].name}").focus()
+        """Focus the first field now, so that the keys typed next land there (``focus()``
+        would move it only after the keys already waiting)."""
+        self.screen.set_focus(self.query_one(f"#field-{self.specs[0].name}"))
 
     def focus_back(self) -> None:
         """Focus the field that had the focus last (the first one at the start)."""

@@ -18,6 +18,15 @@ def literal(text: Any, *, multiline: bool = False, style: str = "") -> Content:
 
 
 
+def short_day(value: Any) -> str:
+    """``27 Nov`` for a date, short enough for a narrow column; other text as it is."""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value or "")
+    return f"{day:%d %b}"
+
+
 def period_label(retro: Record) -> str:
     """``09 Nov – 22 Nov 2026``: a retro's period, short enough for narrow terminals."""
     try:

@@ -31,7 +31,7 @@ from retro.store.journal import write_atomically
 from retro.summary import figure_lines, list_lines
 from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
-from retro.tui.text import literal, period_label
+from retro.tui.text import literal, period_label, short_day
 from retro.tui.widgets import (
     STEP_TITLES,
     CountsPanel,
@@ -68,7 +68,7 @@ class StepScreen(Screen[None]):
         yield Header()
         yield StepBar(self.STEP, id="step-bar")
         with Horizontal(id="step-main"):
-            with VerticalScroll(id="step-body"):
+            with VerticalScroll(id="step-body", can_focus=False):  # Tab goes to the fields
                 number = list(STEP_TITLES).index(self.STEP) + 1
                 yield Label(f"{number}. {STEP_TITLES[self.STEP]}", classes="step-title")
                 if self.HINT:
@@ -276,8 +276,7 @@ class FollowUpsStep(StepScreen):
     )
 
     def body(self) -> ComposeResult:
-        yield EntryTable(["action", "expected", "owner", "due", "carried", "status"],
-                         id="followups")
+        yield EntryTable(["action", "expected", "due", "carried", "status"], id="followups")
         yield Label("", id="followup-none", classes="step-hint")
         with Vertical(id="followup-form"):
             yield Label("", id="fu-expected", classes="step-hint", markup=False)
@@ -299,7 +298,7 @@ class FollowUpsStep(StepScreen):
         found = self.retro_app.follow_ups()
         self.query_one("#followups", EntryTable).show(
             entry_row(f.action, [f.action.get("expected_outcome") or "",
-                                 f.action.get("owner") or "", f.action.get("due") or "",
+                                 short_day(f.action.get("due")),
                                  f"×{f.carried}" if f.carried else "",
                                  f.action.get("status") or "open"])
             for f in found
@@ -310,14 +309,20 @@ class FollowUpsStep(StepScreen):
         if found and not self.focused:
             self.query_one("#followups").focus()
 
+    @on(DataTable.RowSelected, "#followups")
+    def answer_for(self) -> None:
+        """Enter on an action: on to its status, then whether the outcome moved, evidence."""
+        self.screen.set_focus(self.query_one("#fu-status"))
+
     @on(DataTable.RowHighlighted, "#followups")
     def load_action(self, event: DataTable.RowHighlighted) -> None:
         action = self.retro_app.repo.storage.records.get(str(event.row_key.value))
         if action is None:
             return
-        expected = action.get("expected_outcome")
+        expected = action.get("expected_outcome") or "none was written"
+        owner, due = action.get("owner") or "nobody yet", action.get("due") or "no date"
         self.query_one("#fu-expected", Label).update(literal(
-            f"Expected outcome: {expected}" if expected else "No expected outcome was written."
+            f"Expected outcome: {expected}\nOwner: {owner} · due {due}", multiline=True
         ))  # fmt: skip
         self.query_one("#fu-status", Select).value = action.get("status") or "open"
         moved = action.get("moved")
@@ -349,6 +354,7 @@ class FollowUpsStep(StepScreen):
         table = self.query_one("#followups", EntryTable)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
+        self.screen.set_focus(table)  # on to the next action
 
 
 # --- 3–8. Entry steps ----------------------------------------------------------------------
