@@ -236,6 +236,8 @@ class EntryForm(Vertical):
         ``when``/``day`` read people's dates and take ``forward`` (see :mod:`retro.dates`):
         a due date leans to the future. A date typed in full on the wrong side of today is
         kept, with a warning under its field (and as a notification once the form is read).
+        Editing, a field left as :meth:`load` showed it is left out of ``fields`` (and
+        ``text`` is the record's own), so that the record keeps it exactly.
         """
         fields: dict[str, Any] = {}
         links: list[str] = []
