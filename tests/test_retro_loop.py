@@ -109,6 +109,12 @@ async def choose(pilot: Any, select_id: str, value: str) -> None:
     assert select.value == value
 
 
+def shows(app: RetroApp, *texts: str) -> bool:
+    """True when the screen shows every one of ``texts``."""
+    shown = screen_text(app)
+    return all(text in shown for text in texts)
+
+
 async def wait_for(pilot: Any, check: Any, what: str) -> None:
     for _ in range(60):
         await pilot.pause(0.1)
@@ -172,8 +178,8 @@ async def sprint_2(monkeypatch: pytest.MonkeyPatch) -> None:
         assert app.screen.query_one("#frame-participants", Input).value == "Ana, Bo"
         await pilot.press("pagedown")
         await wait_for_step(pilot, "follow-ups")
-        text = screen_text(app)
-        assert "no orphan flags" in text and "chargebacks down" in text  # expected outcomes
+        await wait_for(pilot, lambda: shows(app, "no orphan flags", "chargebacks down"),
+                       "the expected outcomes")  # fmt: skip
         # The first action is done; the second is carried over.
         await choose(pilot, "#fu-status", "done")
         app.screen.query_one("#fu-evidence", Input).focus()
@@ -238,8 +244,8 @@ async def sprint_3(monkeypatch: pytest.MonkeyPatch) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.shown,
                        "home filled")  # fmt: skip
-        due = screen_text(app)
-        assert "Call the acquirer" in due and "Give every flag an owner" not in due
+        await wait_for(pilot, lambda: shows(app, "Call the acquirer"), "the carried action due")
+        assert "Give every flag an owner" not in screen_text(app)  # done
         ratios = await home_ratios(app)
         for retro_id, ratio in ratios.items():
             assert ratio == expected_ratio(summary_json(retro_id))
@@ -247,9 +253,8 @@ async def sprint_3(monkeypatch: pytest.MonkeyPatch) -> None:
         await wait_for_step(pilot, "frame")
         await pilot.press("pagedown")
         await wait_for_step(pilot, "follow-ups")
-        text = screen_text(app)
-        assert "Call the acquirer" in text and "×1" in text
-        assert "Give every flag an owner" not in text
+        await wait_for(pilot, lambda: shows(app, "Call the acquirer", "×1"), "the carried action")
+        assert "Give every flag an owner" not in screen_text(app)
 
 
 async def test_three_sprints_of_one_team(team: Path, monkeypatch: pytest.MonkeyPatch) -> None:

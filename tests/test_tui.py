@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import html
+import io
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from retro.config import Settings, write_config
+from retro.sanitize import clean
 from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen
@@ -381,3 +386,123 @@ async def test_due_and_review_dates_lean_forward_a_past_one_is_kept_with_a_warni
            if r["kind"] in ("action", "decision")}  # fmt: skip
     assert due == {"Give every flag an owner": "2026-11-01", "Review the flags": "2026-11-23",
                    "Bet on self-serve": "2026-11-23"}  # fmt: skip
+
+
+# --- nothing from a log reaches the terminal raw ----------------------------------------------
+
+# Markup, OSC 52 (clipboard), OSC 8 (link), a screen clear, a C1 CSI and a bidi override.
+RAW = ("[b]x[/] [@click=app.quit]q[/] \x1b]52;c;aGk=\x07 \x1b]8;;http://e.vil\x07L\x1b]8;;\x07 "
+       "\x1b[2J \x9b1m \u202eevil")  # fmt: skip
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def sent(app: RetroApp) -> str:
+    """The text of every cell the app sends to the terminal, styles aside (the screen in
+    front, the screens it covers, notifications)."""
+    console = Console(width=app.size.width, file=io.StringIO(), record=True)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))  # fmt: skip
+    return console.export_text(styles=False)
+
+
+def assert_nothing_raw(app: RetroApp, where: str) -> None:
+    shown = sent(app)
+    assert not UNSAFE.search(shown.replace("\n", "")), (where, UNSAFE.findall(shown)[:5])
+
+
+@pytest.fixture
+def hostile(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A team named with markup and escapes, a log whose file name is markup."""
+    monkeypatch.setenv("RETRO_NOW", NOW)
+    monkeypatch.setenv("RETRO_TEAM", f"t{RAW}")
+    config = isolated / "config" / "config.toml"
+    write_config(config, {"author": "Ana", "sprint_start": "2026-08-31",
+                          "log": str(tmp_path / "[@click=app.quit]x.jsonl"),
+                          "sprint_length": "14d"})  # fmt: skip
+    return Settings(config_file=config)
+
+
+async def test_a_hostile_log_is_shown_literally_and_kept_unless_changed(hostile: Settings) -> None:
+    from datetime import datetime
+
+    repo = Repository(hostile.log, author=RAW, team=hostile.team)
+    retro = repo.add("retro", RAW, fields={
+        "period_start": "2026-11-09", "period_end": "2026-11-22", "facilitator": RAW,
+        "participants": [RAW, "Bo"], "status": "open", "step": "frame"})  # fmt: skip
+    outcome = repo.add("outcome", RAW, retro=retro["id"], fields={
+        "for_whom": RAW, "metric": RAW, "evidence": RAW, "confidence_before": 2})  # fmt: skip
+    action = repo.add("action", RAW, fields={"owner": RAW, "status": "open",
+                                             "moved_evidence": RAW},
+                      at=datetime.fromisoformat("2026-10-01T10:00:00+01:00"))  # fmt: skip
+
+    def stored(rid: str) -> dict[str, object]:
+        return Repository(hostile.log, author="x", team="y").load().get(rid)
+
+    app = RetroApp(hostile, poll=False)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause(0.3)
+        assert_nothing_raw(app, "home")
+        shot = sent(app)
+        assert "Retros of t[b]x[/] [@click=app.quit]q[/]" in shot  # no markup in the title
+        assert "retro — t[b]x[/] [@click=app.quit]q[/] \\x1b]52;c;aGk=\\x07" in shot  # header
+        await pilot.click("#retros-title", offset=(16, 0))
+        assert app.is_running  # the text is not a link
+
+        app.open_retro(retro["id"], "frame")
+        await wait_for_step(pilot, "frame")
+        assert_nothing_raw(app, "frame")
+        facilitator = app.screen.query_one("#frame-facilitator", Input)
+        assert facilitator.value.startswith("[b]x[/] [@click=app.quit]q[/] \\x1b]52;c;aGk=\\x07")
+        people = app.screen.query_one("#frame-participants", Input)
+        people.value += ", Cy"  # a change to the participants only
+        app.screen.save()  # type: ignore[attr-defined]
+        after = stored(retro["id"])
+        assert after["facilitator"] == RAW  # untouched: byte for byte
+        assert after["participants"] == [clean(RAW), "Bo", "Cy"]  # as shown, and changed
+
+        app.goto_step("follow-ups")
+        await wait_for_step(pilot, "follow-ups")
+        await pilot.pause(0.2)
+        assert_nothing_raw(app, "follow-ups")
+        assert app.screen.query_one("#fu-evidence", Input).value == clean(RAW)
+        await pilot.click("#fu-save")
+        await pilot.pause(0.1)
+        assert stored(action["id"])["moved_evidence"] == RAW
+
+        app.goto_step("outcomes")
+        await wait_for_step(pilot, "outcomes")
+        await pilot.press("ctrl+t", "enter")  # the entry into the form
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#field-text", Input).value == clean(RAW)
+        assert_nothing_raw(app, "outcome form")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert stored(outcome["id"]) == outcome  # saved unchanged: no revision
+        assert "Nothing changed: [b]x[/]" in sent(app)  # the toast, literal
+        await pilot.press("ctrl+t", "enter")
+        await pilot.pause(0.2)
+        app.screen.query_one("#field-for_whom", Input).value = "merchants"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        after = stored(outcome["id"])
+        assert after["for_whom"] == "merchants"
+        assert {k: after[k] for k in ("text", "metric", "evidence", "confidence_before")} == {
+            "text": RAW, "metric": RAW, "evidence": RAW, "confidence_before": 2}
+        assert_nothing_raw(app, "after saving")
+
+
+async def test_pasted_escapes_are_shown_made_visible(settings: Settings) -> None:
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        field = app.screen.query_one("#ask-outcome", Input)
+        field.post_message(events.Paste("a\x1b[2Jb\x9b\u202ec"))
+        await pilot.pause(0.1)
+        assert field.value == "a\\x1b[2Jb\\x9b\\u202ec"
+        assert_nothing_raw(app, "check-in")
+        app.notify(f"Saved: {RAW}")  # every notification is plain, visible text
+        await pilot.pause(0.2)
+        assert_nothing_raw(app, "notification")
+        assert "[b]x[/]" in sent(app)

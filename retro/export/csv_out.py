@@ -26,6 +26,7 @@ def to_csv(table: Table) -> str:
     """``table`` as CSV text (header row first)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
+    # Header cells are no safer than data: custom field names and focuses come from logs.
+    writer.writerow([safe_cell(c) for c in table.columns])
     writer.writerows([safe_cell(v) for v in row] for row in table.rows)
     return out.getvalue()

@@ -8,6 +8,7 @@ from typing import Any
 
 from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, risk_score
 from retro.report import Report
+from retro.sanitize import clean
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ MEANINGS = {
 
 
 def label(column: str) -> str:
-    """The header people read for ``column``."""
-    return LABELS.get(column) or column.replace("_", " ").capitalize()
+    """The header people read for ``column``, safe to print (a column may be named by a
+    log: a custom field, a focus)."""
+    return LABELS.get(column) or clean(column.replace("_", " ").capitalize())
 
 
 def legend(table: Table) -> list[tuple[str, str]]:

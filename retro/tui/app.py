@@ -7,9 +7,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -19,6 +22,7 @@ from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.insights import LinkIndex, Metrics, metrics
 from retro.model import STEPS, Record
+from retro.sanitize import clean
 from retro.scope import FollowUp
 from retro.store import Repository
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
@@ -63,6 +67,25 @@ class RetroApp(App[None]):
         self.poll_enabled = poll
         self._theme_choice = theme or settings.theme or DEFAULT_THEME
         self._theme_ready = False
+
+    # --- what the app shows of team names, file names and the log's text ----------------
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header: titles name teams and files, shown as they are (never as markup)."""
+        return super().format_title(clean(title), clean(sub_title))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification shows its text as it is: messages quote the log and names."""
+        super().notify(clean(message, multiline=True), title=clean(title), severity=severity,
+                       timeout=timeout, markup=False)  # fmt: skip
 
     # --- start-up ---------------------------------------------------------------------
 
@@ -112,7 +135,7 @@ class RetroApp(App[None]):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             message = str(error) if isinstance(error, RetroError) else repr(error)
-            self.exit(message=f"retro: {message}", return_code=1)
+            self.exit(message=Text(clean(f"retro: {message}")), return_code=1)
         elif event.state == WorkerState.SUCCESS:
             self.log_loaded()
 

@@ -15,12 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select
+from textual.widgets.select import InvalidSelectValueError
 
 from retro import dates
 from retro.errors import ValidationError
 from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
 from retro.sanitize import clean
-from retro.tui.text import literal
+from retro.tui.text import Loaded, literal
 from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 
 SCORES = [(literal(str(n)), str(n)) for n in range(1, 6)]
@@ -108,6 +109,7 @@ class EntryForm(Vertical):
         self.people = [clean(name) for name in people]  # offered as owners
         self.editing: str | None = None
         self._saved: tuple[object, ...] | None = None  # the fields as last cleared or loaded
+        self._loaded = Loaded()  # the edited record's values, as the fields showed them
         self._last_field = f"field-{self.specs[0].name}"  # where the focus comes back to
 
     def compose(self) -> ComposeResult:
@@ -155,16 +157,16 @@ class EntryForm(Vertical):
 
     def values(self) -> tuple[object, ...]:
         """What the fields hold now, as typed."""
-        found: list[object] = []
-        for spec in self.specs:
-            widget = self.query_one(f"#field-{spec.name}")
-            if isinstance(widget, Picker):
-                found.append(tuple(widget.selected))
-            elif isinstance(widget, Select):
-                found.append(widget.value)
-            else:
-                found.append(str(widget.value).strip())  # type: ignore[attr-defined]
-        return tuple(found)
+        return tuple(self._current(spec) for spec in self.specs)
+
+    def _current(self, spec: FieldSpec) -> object:
+        """What one field holds now."""
+        widget = self.query_one(f"#field-{spec.name}")
+        if isinstance(widget, Picker):
+            return tuple(widget.selected)
+        if isinstance(widget, Select):
+            return widget.value
+        return str(widget.value).strip()  # type: ignore[attr-defined]
 
     def mark_clean(self) -> None:
         """Take what the fields hold now as saved."""
@@ -178,31 +180,42 @@ class EntryForm(Vertical):
     def clear(self) -> None:
         """Empty every field (defaults restored) and leave edit mode."""
         self.editing = None
+        self._loaded.forget()
         for spec in self.specs:
             self._set(spec, None)
             self._error(spec.name, "")
         self.mark_clean()
 
     def load(self, rec: Record, links: Iterable[str] = ()) -> None:
-        """Fill the fields from ``rec`` to edit it."""
+        """Fill the fields from ``rec`` to edit it.
+
+        The fields show its values made safe (see :class:`~retro.tui.text.LiteralInput`),
+        and a default where it has none; a field left as it was shown keeps the record's own
+        value (or absence) when saved.
+        """
         self.editing = rec["id"]
+        self._loaded.forget()
         linked = set(links)
         for spec in self.specs:
             if spec.name in LINK_PICKERS:
                 self._set(spec, linked)
             else:
                 self._set(spec, rec.get(spec.name))
+                self._loaded.remember(spec.name, rec.get(spec.name), self._current(spec))
             self._error(spec.name, "")
         self.mark_clean()
 
     def _set(self, spec: FieldSpec, value: Any) -> None:
         widget = self.query_one(f"#field-{spec.name}")
         if isinstance(widget, Input):
-            if isinstance(value, dict):
+            if isinstance(value, dict) and {"likelihood", "impact"} <= value.keys():
                 value = f"{value['likelihood']}x{value['impact']}"
             widget.value = spec.default if value is None else str(value)
         elif isinstance(widget, Select):
-            widget.value = Select.NULL if value is None else str(value)
+            try:
+                widget.value = Select.NULL if value is None else str(value)
+            except InvalidSelectValueError:  # none of the choices: shown blank, kept as it is
+                widget.value = Select.NULL
         elif isinstance(widget, Picker):
             widget.set_selected(value or ())
 
@@ -223,6 +236,8 @@ class EntryForm(Vertical):
         ``when``/``day`` read people's dates and take ``forward`` (see :mod:`retro.dates`):
         a due date leans to the future. A date typed in full on the wrong side of today is
         kept, with a warning under its field (and as a notification once the form is read).
+        Editing, a field left as :meth:`load` showed it is left out of ``fields`` (and
+        ``text`` is the record's own), so that the record keeps it exactly.
         """
         fields: dict[str, Any] = {}
         links: list[str] = []
@@ -233,6 +248,12 @@ class EntryForm(Vertical):
         for spec in self.specs:
             widget = self.query_one(f"#field-{spec.name}")
             self._error(spec.name, "")
+            if spec.name not in LINK_PICKERS and not self._loaded.touched(
+                spec.name, self._current(spec)
+            ):  # left as shown: the record keeps its value, byte for byte
+                if spec.name == "text":
+                    text = str(self._loaded.original(spec.name))
+                continue
             if isinstance(widget, Picker):
                 chosen = widget.selected
                 if spec.name in LINK_PICKERS:

@@ -27,6 +27,7 @@ from retro.insights import Metrics
 from retro.model import STEPS, Record, title
 from retro.render import day_of
 from retro.sanitize import clean
+from retro.tui.text import LiteralInput
 
 STEP_TITLES = {
     "frame": "Frame",
@@ -235,7 +236,7 @@ async def settled(widget: Widget, timeout: float = 0.5) -> None:
             await asyncio.wait_for(done, timeout)
 
 
-class FieldInput(Input):
+class FieldInput(LiteralInput):
     """A form's text field: a pasted tab moves on to the next field, like the Tab key."""
 
     def _on_paste(self, event: events.Paste) -> None:
@@ -306,7 +307,8 @@ class Picker(Vertical):
 
     def compose(self) -> ComposeResult:
         if self.searchable:
-            needle = Input(placeholder=self.placeholder, classes="picker-filter", compact=True)
+            needle = LiteralInput(placeholder=self.placeholder, classes="picker-filter",
+                                  compact=True)  # fmt: skip
             needle.can_focus = False
             yield needle
         yield CheckList(classes="picker", compact=True)

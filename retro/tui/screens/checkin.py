@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label
 from retro import dates
 from retro.errors import RetroError, ValidationError
 from retro.model import first_line, parse_risk
-from retro.tui.text import literal
+from retro.tui.text import LiteralInput, literal
 from retro.tui.widgets import Picker
 
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ class CheckinScreen(ModalScreen[None]):
             for name, question, placeholder, value in FIELDS:
                 with Horizontal(classes="field"):
                     yield Label(question, classes="field-label")
-                    yield Input(value=value, placeholder=placeholder, id=f"ask-{name}",
-                                compact=True)  # fmt: skip
+                    yield LiteralInput(value=value, placeholder=placeholder, id=f"ask-{name}",
+                                       compact=True)  # fmt: skip
                 yield Label("", id=f"error-{name}", classes="field-error", markup=False)
             yield Label("Decisions these reinforce (optional)", classes="section")
             yield Picker([], id="ask-decisions", placeholder="type to filter decisions")

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
 
 from retro import sessions
-from retro.tui.text import period_label
+from retro.tui.text import literal, period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
 if TYPE_CHECKING:
@@ -85,7 +85,8 @@ class HomeScreen(Screen[None]):
                                        cell(retro.get("status") or "open"), cell(ratio),
                                        cell(len(scope))]))  # fmt: skip
         self.query_one("#retros", EntryTable).show(rows)
-        self.query_one("#retros-title", Label).update(f"Retros of {app.team} ({len(rows)})")
+        heading = literal(f"Retros of {app.team} ({len(rows)})")  # team names are not markup
+        self.query_one("#retros-title", Label).update(heading)
         if len(records) > DRAW_FIRST:
             self.call_after_refresh(self.show_due)  # the screen shows the retros meanwhile
         else:

@@ -72,6 +72,6 @@ class ReportScreen(Screen[None]):
         widget.clear(columns=True)
         shown = [n for n, c in enumerate(table.columns) if c not in ("id", "aliases")]
         for n in shown:
-            widget.add_column(table.columns[n].replace("_", " "))
+            widget.add_column(Text(clean(table.columns[n].replace("_", " "))))
         for row in table.rows:
             widget.add_row(*(Text(clean(cell(row[n]))[:60]) for n in shown))

@@ -23,6 +23,7 @@ from textual.widgets import (
     SelectionList,
     Static,
 )
+from textual.widgets.select import InvalidSelectValueError
 
 from retro.errors import RetroError
 from retro.insights import Metrics
@@ -31,7 +32,7 @@ from retro.store.journal import write_atomically
 from retro.summary import figure_lines, list_lines
 from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
-from retro.tui.text import literal, period_label, short_day
+from retro.tui.text import LiteralInput, Loaded, literal, period_label, short_day
 from retro.tui.widgets import (
     STEP_TITLES,
     CountsPanel,
@@ -131,39 +132,45 @@ class FrameStep(StepScreen):
     HINT = "Who is here, which period, what the team optimised for, which decisions are in play."
     SAVE_DELAY = 0.6
     _save_timer: Timer | None = None
+    _loaded: Loaded  # the retro's values as the fields showed them: see save
 
     def body(self) -> ComposeResult:
         retro = self.retro_app.retro or {}
-        fields = [
-            ("period_start", "Period start", retro.get("period_start") or ""),
-            ("period_end", "Period end", retro.get("period_end") or ""),
-            ("facilitator", "Facilitator", retro.get("facilitator") or ""),
-            ("participants", "Participants", ", ".join(retro.get("participants") or [])),
-        ]
-        for name, caption, value in fields:
+        self._loaded = Loaded()
+        for name, caption in (("period_start", "Period start"), ("period_end", "Period end"),
+                              ("facilitator", "Facilitator"), ("participants", "Participants")):
+            value = retro.get(name)
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+            field = LiteralInput(value=shown, id=f"frame-{name}", compact=True,
+                                 select_on_focus=False)  # fmt: skip
+            if value is not None:
+                self._loaded.remember(name, value, field.value.strip())
             with Horizontal(classes="field"):
                 yield Label(caption, classes="field-label")
-                yield Input(value=value, id=f"frame-{name}", compact=True, select_on_focus=False)
+                yield field
             yield Label("", id=f"error-{name}", classes="field-error", markup=False)
+        focus = retro.get("focus")
+        shown_focus = focus if focus in FOCUSES else Select.NULL
+        if focus is not None:
+            self._loaded.remember("focus", focus, shown_focus)
         with Horizontal(classes="field"):
             yield Label("Focus", classes="field-label")
-            yield Select([(literal(f), f) for f in FOCUSES], value=retro.get("focus") or
-                         Select.NULL, id="frame-focus", compact=True,
-                         prompt="what the team optimised for")  # fmt: skip
+            yield Select([(literal(f), f) for f in FOCUSES], value=shown_focus, id="frame-focus",
+                         compact=True, prompt="what the team optimised for")  # fmt: skip
         yield Label("Strategic decisions in play (space picks)", classes="section")
         yield Picker(self.retro_app.decisions(), chosen=retro.get("decisions") or [],
                      id="frame-decisions", placeholder="type to filter decisions")  # fmt: skip
         yield Label("Add a decision", classes="section")
         with Horizontal(classes="field"):
             yield Label("Decision", classes="field-label")
-            yield Input(placeholder="the strategic decision or bet", id="new-decision",
-                        compact=True)  # fmt: skip
+            yield LiteralInput(placeholder="the strategic decision or bet", id="new-decision",
+                               compact=True)  # fmt: skip
         with Horizontal(classes="field"):
             yield Label("Criteria", classes="field-label")
-            yield Input(placeholder="how we will know", id="new-criteria", compact=True)
+            yield LiteralInput(placeholder="how we will know", id="new-criteria", compact=True)
         with Horizontal(classes="field"):
             yield Label("Review by", classes="field-label")
-            yield Input(placeholder="WHEN it is revisited", id="new-review", compact=True)
+            yield LiteralInput(placeholder="WHEN it is revisited", id="new-review", compact=True)
         yield Label("", id="error-new", classes="field-error", markup=False)
         yield Button("Add decision", id="add-decision", compact=True)
 
@@ -191,8 +198,15 @@ class FrameStep(StepScreen):
     def on_unmount(self) -> None:
         self._stop_timer()
 
+    def _typed(self, name: str) -> str:
+        return self.query_one(f"#frame-{name}", Input).value.strip()
+
     def save(self) -> None:
-        """Write the frame to the retro record (only what changed)."""
+        """Write the frame to the retro record (only what changed).
+
+        A field left as it was shown keeps the retro's own value, byte for byte: the
+        fields show it made safe, which is not what the log holds.
+        """
         self._stop_timer()
         app = self.retro_app
         retro = app.retro
@@ -202,21 +216,25 @@ class FrameStep(StepScreen):
         for name in ("period_start", "period_end"):
             self.query_one(f"#error-{name}", Label).display = False
         for name in ("period_start", "period_end"):
-            raw = self.query_one(f"#frame-{name}", Input).value.strip()
+            raw = self._typed(name)
+            if not self._loaded.touched(name, raw):
+                continue
             try:
                 changes[name] = app.day(raw).isoformat() if raw else None
             except ValueError as err:
                 self._show_error(name, str(err))
                 return
-        if changes["period_start"] and changes["period_end"] and \
-                changes["period_start"] > changes["period_end"]:  # fmt: skip
+        start, end = (changes.get(n, retro.get(n)) for n in ("period_start", "period_end"))
+        if isinstance(start, str) and isinstance(end, str) and start and end and start > end:
             self._show_error("period_end", "The period must end after it starts.")
             return
-        changes["facilitator"] = self.query_one("#frame-facilitator", Input).value.strip() or None
-        people = self.query_one("#frame-participants", Input).value.split(",")
-        changes["participants"] = [p.strip() for p in people if p.strip()]
+        if self._loaded.touched("facilitator", typed := self._typed("facilitator")):
+            changes["facilitator"] = typed or None
+        if self._loaded.touched("participants", typed := self._typed("participants")):
+            changes["participants"] = [p.strip() for p in typed.split(",") if p.strip()]
         focus = self.query_one("#frame-focus", Select).value
-        changes["focus"] = None if focus is Select.NULL else str(focus)
+        if self._loaded.touched("focus", focus):
+            changes["focus"] = None if focus is Select.NULL else str(focus)
         chosen = self.query_one("#frame-decisions", Picker).selected
         if set(chosen) != set(retro.get("decisions") or []):
             changes["decisions"] = chosen
@@ -275,6 +293,8 @@ class FollowUpsStep(StepScreen):
         "outcome move? Carried ×N: the retros it has already been carried through."
     )
 
+    _loaded: tuple[str, Loaded] | None = None  # the action in the form, as its fields showed it
+
     def body(self) -> ComposeResult:
         yield EntryTable(["action", "expected", "due", "carried", "status"], id="followups")
         yield Label("", id="followup-none", classes="step-hint")
@@ -290,8 +310,8 @@ class FollowUpsStep(StepScreen):
                              prompt="did it move?")  # fmt: skip
             with Horizontal(classes="field"):
                 yield Label("Evidence", classes="field-label")
-                yield Input(placeholder="what shows it moved, or not", id="fu-evidence",
-                            compact=True)  # fmt: skip
+                yield LiteralInput(placeholder="what shows it moved, or not", id="fu-evidence",
+                                   compact=True)  # fmt: skip
             yield Button("Save follow-up", id="fu-save", compact=True, variant="primary")
 
     def refresh_body(self, figures: Metrics) -> None:
@@ -324,10 +344,21 @@ class FollowUpsStep(StepScreen):
         self.query_one("#fu-expected", Label).update(literal(
             f"Expected outcome: {expected}\nOwner: {owner} · due {due}", multiline=True
         ))  # fmt: skip
-        self.query_one("#fu-status", Select).value = action.get("status") or "open"
-        moved = action.get("moved")
-        self.query_one("#fu-moved", Select).value = moved if moved else Select.NULL
-        self.query_one("#fu-evidence", Input).value = action.get("moved_evidence") or ""
+        loaded = Loaded()
+        for wid, name, blank in (("#fu-status", "status", "open"), ("#fu-moved", "moved", None)):
+            select = self.query_one(wid, Select)
+            value = action.get(name)
+            try:
+                select.value = value or blank or Select.NULL
+            except InvalidSelectValueError:  # none of the choices: kept as it is unless chosen
+                select.value = blank or Select.NULL
+            if value is not None:
+                loaded.remember(name, value, select.value)
+        evidence = self.query_one("#fu-evidence", Input)
+        evidence.value = str(action.get("moved_evidence") or "")
+        if action.get("moved_evidence") is not None:
+            loaded.remember("moved_evidence", action["moved_evidence"], evidence.value.strip())
+        self._loaded = (action["id"], loaded)
 
     @on(Button.Pressed, "#fu-save")
     @on(Input.Submitted, "#fu-evidence")
@@ -337,15 +368,20 @@ class FollowUpsStep(StepScreen):
         if key is None:
             return
         moved = self.query_one("#fu-moved", Select).value
-        status = str(self.query_one("#fu-status", Select).value)
+        status: Any = self.query_one("#fu-status", Select).value
+        evidence = self.query_one("#fu-evidence", Input).value.strip()
+        loaded = self._loaded[1] if self._loaded and self._loaded[0] == key else Loaded()
         try:
             retro = app.saved_retro()
             fields = {
-                "status": status,
+                "status": str(status),
                 "moved": None if moved is Select.NULL else str(moved),
-                "moved_evidence": self.query_one("#fu-evidence", Input).value.strip() or None,
-                "closed_in": retro["id"] if status in ("done", "dropped") else None,
+                "moved_evidence": evidence or None,
             }
+            for name, now in (("status", status), ("moved", moved), ("moved_evidence", evidence)):
+                if not loaded.touched(name, now):  # left as shown: kept as the log has it
+                    fields[name] = loaded.original(name)
+            fields["closed_in"] = retro["id"] if fields["status"] in ("done", "dropped") else None
             app.repo.edit(key, fields=fields)
         except RetroError as err:
             app.notify(str(err), severity="error", markup=False)
