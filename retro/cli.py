@@ -761,7 +761,6 @@ def merge_command(
     """
     from contextlib import nullcontext
 
-    from retro.fsio import write_atomically
     from retro.inputs import read_inputs
     from retro.store.journal import Journal
 
@@ -772,13 +771,14 @@ def merge_command(
     live = target is not None and not dry_run and (into is not None or target.exists())
     # Onto a log others may be writing: under its lock from the first read to the rename,
     # so that writers wait and nothing they append is lost.
-    with Journal(target).locked() if live and target is not None else nullcontext():
+    with (Journal(target).locked(create=not target.is_symlink())
+          if live and target is not None else nullcontext()):  # fmt: skip
         inputs = read_inputs(logs, skip_bad=skip_bad)
         if into is None or dry_run:
             base = Journal(into).read(raw=True) if into is not None and into.exists() else None
             result = inputs.merged(base)
             if output is not None and not dry_run:
-                write_atomically(output, result.lines(), follow_link=True)
+                Journal(output).rewrite(result.lines())
         else:
             journal = Journal(into)
             existing = journal.read(raw=True) if into.exists() and into.stat().st_size else None
@@ -786,7 +786,7 @@ def merge_command(
                 raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` "
                                "first")  # fmt: skip
             result = inputs.merged(existing, journal.version)
-            write_atomically(into, result.lines(), follow_link=True)
+            journal.rewrite(result.lines())
     if output is not None and side is not None and not dry_run:
         side.unlink(missing_ok=True)  # a new output: its side file tells of this merge only
     rejected = set_aside(inputs.damaged, side)

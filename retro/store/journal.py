@@ -149,9 +149,9 @@ class Journal:
             raise LogError(f"cannot open {self.path}: {err.strerror}") from err
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the log's lock (creating the file if needed): appends wait meanwhile."""
-        with self._locked(create=True):
+    def locked(self, *, create: bool = True) -> Iterator[None]:
+        """Hold the log's lock (creating the file if needed and asked): appends wait meanwhile."""
+        with self._locked(create=create):
             yield
 
     @property
@@ -347,7 +347,33 @@ class Journal:
             extra.append(Problem(self._line + 1, "the last line is incomplete (a torn write)"))
         return batch, extra
 
-    # --- compaction -----------------------------------------------------------------
+    # --- rewriting ------------------------------------------------------------------
+
+    def rewrite(self, lines: Sequence[bytes]) -> None:
+        """Replace the log by ``lines`` atomically (hold :meth:`locked` meanwhile).
+
+        A log reached through a symbolic link stays linked: the link's target is
+        rewritten, but only when it is a retro log already; a link to anything
+        else (or to nothing) is refused, so that a planted link cannot turn a
+        rewrite into an overwrite of another file.
+        """
+        if os.path.islink(self.path):
+            self._check_link()
+        write_atomically(self.path, lines, follow_link=True)
+
+    def _check_link(self) -> None:
+        refusal = f"{self.path} is a link to something that is not a retro log: not rewritten"
+        try:
+            fd = self._open(os.O_RDONLY, create=False)
+        except LogError as err:
+            raise LogError(refusal) from err
+        with os.fdopen(fd, "rb") as stream:
+            first = stream.readline(_HEADER_PEEK)
+        try:
+            parse_header(first.rstrip(b"\n"), str(self.path))
+        except NotALogError as err:
+            raise LogError(refusal) from err
+
 
     def compact(self) -> tuple[int, int, int, Path | None]:
         """Rewrite the log atomically: duplicates dropped, deterministic order.
@@ -368,7 +394,6 @@ class Journal:
             if rejected:
                 side = self.path.with_name(self.path.name + ".rejected")
                 copy_lines(self.path, rejected, side)
-            lines = rewritten(max(self.version, VERSION), ordered)
-            write_atomically(self.path, lines, follow_link=True)  # a linked log stays linked
+            self.rewrite(rewritten(max(self.version, VERSION), ordered))
         self._file = None
         return len(ordered), len(batch.events) - len(ordered), len(rejected), side
