@@ -759,8 +759,6 @@ def merge_command(
     The same inputs give a byte-identical file in any order; merging again
     changes nothing; edits and deletions travel; every revision is kept.
     """
-    from contextlib import nullcontext
-
     from retro.inputs import read_inputs
     from retro.store.journal import Journal
 
@@ -768,19 +766,17 @@ def merge_command(
         raise click.UsageError("say where the merge goes: -o OUT, or --into LOG")
     target = into or output
     side = target.with_name(target.name + ".rejected") if target and not dry_run else None
-    live = target is not None and not dry_run and (into is not None or target.exists())
-    # Onto a log others may be writing: under its lock from the first read to the rename,
-    # so that writers wait and nothing they append is lost.
-    with (Journal(target).locked(create=not target.is_symlink())
-          if live and target is not None else nullcontext()):  # fmt: skip
-        inputs = read_inputs(logs, skip_bad=skip_bad)
-        if into is None or dry_run:
-            base = Journal(into).read(raw=True) if into is not None and into.exists() else None
-            result = inputs.merged(base)
-            if output is not None and not dry_run:
-                Journal(output).rewrite(result.lines())
-        else:
-            journal = Journal(into)
+    if output is not None and not dry_run and output.exists():  # onto a live log: writers wait
+        ctx.with_resource(Journal(output).locked(create=False))  # until the command ends
+    inputs = read_inputs(logs, skip_bad=skip_bad)
+    if into is None or dry_run:
+        base = Journal(into).read(raw=True) if into is not None and into.exists() else None
+        result = inputs.merged(base)
+        if output is not None and not dry_run:
+            Journal(output).rewrite(result.lines())
+    else:
+        journal = Journal(into)
+        with journal.locked(create=not into.is_symlink()):  # writers wait: nothing is lost
             existing = journal.read(raw=True) if into.exists() and into.stat().st_size else None
             if existing is not None and (existing.problems or existing.incomplete_tail):
                 raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` "
