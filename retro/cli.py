@@ -638,10 +638,11 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     import shutil
     import tempfile
 
+    from retro.fsio import write_atomically
     from retro.inputs import read_inputs
     from retro.render import entries_table
     from retro.resources import sample_logs
-    from retro.store.journal import Journal, write_atomically
+    from retro.store.journal import Journal
 
     logs = sample_logs()
     if not logs:
@@ -684,7 +685,7 @@ def themes(ctx: click.Context) -> None:
 
 def set_aside(rejected: Sequence[tuple[Path, Sequence[Problem]]], side: Path | None) -> int:
     """Copy the damaged lines, verbatim, to ``side`` (once the merge is written)."""
-    from retro.store.journal import copy_lines
+    from retro.fsio import copy_lines
 
     if side is not None:
         for path, bad in rejected:
@@ -759,27 +760,29 @@ def merge_command(
     changes nothing; edits and deletions travel; every revision is kept.
     """
     from retro.inputs import read_inputs
-    from retro.store.journal import Journal, write_atomically
+    from retro.store.journal import Journal
 
     if (output is None) == (into is None) and not dry_run:
         raise click.UsageError("say where the merge goes: -o OUT, or --into LOG")
     target = into or output
     side = target.with_name(target.name + ".rejected") if target and not dry_run else None
+    if output is not None and not dry_run and output.exists():  # onto a live log: writers wait
+        ctx.with_resource(Journal(output).locked(create=False))  # until the command ends
     inputs = read_inputs(logs, skip_bad=skip_bad)
     if into is None or dry_run:
         base = Journal(into).read(raw=True) if into is not None and into.exists() else None
         result = inputs.merged(base)
         if output is not None and not dry_run:
-            write_atomically(output, result.lines())
+            Journal(output).rewrite(result.lines())
     else:
         journal = Journal(into)
-        with journal.locked():  # writers wait: nothing they append is lost
+        with journal.locked(create=not into.is_symlink()):  # writers wait: nothing is lost
             existing = journal.read(raw=True) if into.exists() and into.stat().st_size else None
             if existing is not None and (existing.problems or existing.incomplete_tail):
                 raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` "
                                "first")  # fmt: skip
             result = inputs.merged(existing, journal.version)
-            write_atomically(into, result.lines())
+            journal.rewrite(result.lines())
     if output is not None and side is not None and not dry_run:
         side.unlink(missing_ok=True)  # a new output: its side file tells of this merge only
     rejected = set_aside(inputs.damaged, side)
@@ -797,8 +800,8 @@ def merge_driver(ancestor: Path, ours: Path, theirs: Path) -> None:
 
     Registered by `retro git-setup`; git calls it as `retro merge-driver %O %A %B`.
     """
+    from retro.fsio import write_atomically
     from retro.inputs import read_inputs
-    from retro.store.journal import write_atomically
 
     present = [p for p in (ancestor, ours, theirs) if p.exists() and p.stat().st_size]
     write_atomically(ours, read_inputs(present, skip_bad=False).merged().lines())
@@ -846,7 +849,7 @@ def alias(ctx: click.Context, ref: str, to_ref: str) -> None:
 
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output`` atomically, or to stdout."""
-    from retro.store.journal import write_atomically
+    from retro.fsio import write_atomically
 
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
@@ -855,22 +858,29 @@ def emit(text: str, output: Path | None) -> None:
         click.echo(f"Wrote {output}", err=True)
 
 
-def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record], str]:
-    """The current records of the named logs merged in memory, or of the configured log."""
+def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record], str, int]:
+    """The current records of the named logs merged in memory, or of the configured log.
+
+    Damaged lines are skipped with a warning; the exit code returned says so.
+    """
     if not logs:
         repo = _app(ctx).repo().load()
         code = _report_damage(repo)
         if code:
             warn("the report leaves those lines out")
-        return repo.all(), input_names([repo.path])
+        return repo.all(), input_names([repo.path]), code
     from retro.inputs import read_inputs
     from retro.store.events import PUT, replay
 
-    inputs = read_inputs(logs, skip_bad=False, raw=False)
+    inputs = read_inputs(logs, skip_bad=True, raw=False)
+    for path, bad in inputs.damaged:
+        warn(f"warning: {path}: {len(bad)} damaged lines skipped, the first {bad[0]}")
+    if inputs.damaged:
+        warn("run `retro verify --log LOG` for the full report; the report leaves those lines out")
     events = inputs.logs[0][1] if len(inputs.logs) == 1 else inputs.merged().events
     current = [e["rec"] for e in replay(events).values() if e["op"] == PUT]
     current.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))
-    return current, input_names(logs)
+    return current, input_names(logs), EXIT_DAMAGED if inputs.damaged else 0
 
 
 def input_names(paths: Sequence[Path], *, most: int = 5) -> str:
@@ -908,7 +918,7 @@ def report(
     from retro.export import tables as plain
     from retro.report import build_report
 
-    records, source = load_records(ctx, logs)
+    records, source, code = load_records(ctx, logs)
     result = build_report(records, teams=teams, since=since, until=until)
     scope = f"{len(result.teams)} teams, {len(records)} entries, from {source}"
     if fmt == "text":
@@ -939,6 +949,7 @@ def report(
         from retro.render import safe_json
 
         emit(safe_json(report_data(result, scope=scope)) + "\n", output)
+    ctx.exit(code)
 
 
 @cli.command()

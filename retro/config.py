@@ -72,7 +72,7 @@ def _toml_value(value: Any) -> str:
 
 def write_config(path: Path, values: Mapping[str, Any]) -> None:
     """Write ``values`` (flat keys) to the config file atomically."""
-    from retro.store.journal import write_atomically
+    from retro.fsio import write_atomically
 
     lines = ["# retro settings: see `retro --help`\n"]
     lines += [f"{key} = {_toml_value(value)}\n" for key, value in values.items() if value]

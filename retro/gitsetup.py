@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from retro.errors import RetroError
+from retro.fsio import append_side
 
 DRIVER = "retro"
 DEFAULT_PATTERN = "*.jsonl"
@@ -54,8 +55,9 @@ def setup(*, global_: bool, pattern: str, cwd: Path) -> tuple[Path, str]:
         text = target.read_text() if target.exists() else ""
         if line not in text.splitlines():
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "a") as out:
-                out.write(("\n" if text and not text.endswith("\n") else "") + line + "\n")
+            lead = "\n" if text and not text.endswith("\n") else ""
+            # A repository's own file may be a link planted by anyone who commits: not followed.
+            append_side(target, [(lead + line + "\n").encode()], follow_link=global_)
     except OSError as err:
         raise RetroError(f"cannot write {target}: {err.strerror}") from err
     return target, line

@@ -17,7 +17,7 @@ from typing import Any
 
 from retro.bulk import gc_paused
 from retro.model import Record, title
-from retro.store.events import DEL, PUT, VERSION, Event, encode, header, outranks
+from retro.store.events import DEL, PUT, VERSION, Event, encode, outranks, rewritten
 
 SIMILAR = 0.8  # share of words two decision titles have in common to be reported as alike
 RARE_WORDS = 3  # near-duplicate titles share at least one of their three rarest words
@@ -78,8 +78,8 @@ class Merge:
     heads: dict[str, Event] = field(default_factory=dict)
 
     def lines(self) -> list[bytes]:
-        """The merged log, line by line: header first."""
-        return [header(self.version), *(self.encoded or map(encode, self.events))]
+        """The merged log, line by line: header (naming its generation) first."""
+        return rewritten(self.version, self.encoded or [encode(event) for event in self.events])
 
     @property
     def records(self) -> int:

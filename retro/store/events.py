@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,9 +51,45 @@ def encode(event: Event) -> bytes:
     return canonical(event).encode() + b"\n"
 
 
-def header(version: tuple[int, int] = VERSION) -> bytes:
-    """The first line of every log."""
-    return encode({"format": FORMAT, "version": f"{version[0]}.{version[1]}"})
+def header(version: tuple[int, int] = VERSION, generation: str | None = None) -> bytes:
+    """The first line of every log; a rewritten log's names its ``generation``.
+
+    Readers ignore what they do not know in a header, so logs with and without a
+    generation read alike (no generation: a log only ever appended to).
+    """
+    fields = {"format": FORMAT, "version": f"{version[0]}.{version[1]}"}
+    if generation is not None:
+        fields["gen"] = generation
+    return encode(fields)
+
+
+def generation(body: Iterable[bytes]) -> str:
+    """The generation of a rewritten log: a hash of the lines it was written with.
+
+    Derived from the content, so that the same events still give the same bytes
+    (a merge stays deterministic), yet a reader tells a rewrite from the file it
+    was reading by the header.
+    """
+    digest = hashlib.sha256()
+    for line in body:
+        digest.update(line)
+    return digest.hexdigest()[:16]
+
+
+def rewritten(version: tuple[int, int], body: Sequence[bytes]) -> list[bytes]:
+    """The lines of a log rewritten with ``body``: a header with its generation first."""
+    return [header(version, generation(body)), *body]
+
+
+def is_header(line: bytes) -> bool:
+    """True when ``line`` is a header (as left inside a log by a textual union of two)."""
+    if not line.startswith(b'{"format":'):
+        return False
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(obj, dict) and obj.get("format") == FORMAT and "rev" not in obj
 
 
 def parse_header(line: bytes, source: str) -> tuple[int, int]:

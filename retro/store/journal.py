@@ -9,10 +9,9 @@ file atomically. Reading never modifies the file: damaged lines are reported as
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import errno
 import json
 import os
-import stat
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -20,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from retro import fsio
 from retro.bulk import gc_paused
 from retro.errors import LogError, NotALogError, TooLargeError
+from retro.fsio import copy_lines as copy_lines  # where they long lived: still importable here
+from retro.fsio import write_atomically as write_atomically
 from retro.model import MAX_LINE_BYTES
 from retro.store.events import (
     VERSION,
@@ -31,12 +33,15 @@ from retro.store.events import (
     encode,
     event_problem,
     header,
+    is_header,
     parse_header,
+    rewritten,
 )
 
 DEFAULT_MAX_LOG_BYTES = 2 * 1024**3
 _HEADER_PEEK = 4096
 _YIELD_EVERY = 256  # lines read between two chances for other threads to run
+_MARK_BYTES = 64  # bytes before the offset read so far that must still be there to go on
 
 
 def max_log_bytes() -> int:
@@ -108,37 +113,6 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
             yield raw, size - terminated, terminated
 
 
-def copy_lines(source: Path, problems: Sequence[Problem], target: Path) -> None:
-    """Append the damaged lines of ``source`` to ``target`` verbatim, durably."""
-    with open(source, "rb") as inp, open(target, "ab") as out:
-        for problem in problems:
-            inp.seek(problem.offset)
-            left = problem.size
-            while left:
-                chunk = inp.read(min(left, 1024 * 1024))
-                if not chunk:
-                    break
-                out.write(chunk)
-                left -= len(chunk)
-            out.write(b"\n")
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 class Journal:
     """One log file: locked appends, full and incremental reads, verification, compaction."""
 
@@ -146,7 +120,9 @@ class Journal:
         self.path = Path(path)
         self.version = VERSION
         self._offset = 0
-        self._inode: int | None = None
+        self._file: tuple[int, int] | None = None  # the device and inode read so far
+        self._head = b""  # its header line, as read
+        self._mark = b""  # the bytes just before the offset, as read
         self._line = 1
         self._open_line = False  # the last line consumed had no newline
 
@@ -156,41 +132,26 @@ class Journal:
     def _locked(self, create: bool) -> Iterator[int]:
         """Open the log and hold its lock, retrying if compaction replaced the file meanwhile."""
         flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
-        while True:
-            fd = self._open(flags, create)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                try:
-                    same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
-                except FileNotFoundError:
-                    same = False
-                if same:
-                    yield fd
-                    return
-            finally:
-                os.close(fd)
+        with fsio.locked(self.path, lambda: self._open(flags, create)) as fd:
+            yield fd
 
     def _open(self, flags: int, create: bool) -> int:
         """Open the log file; refuse anything that is not a regular file, without blocking."""
         try:
-            fd = os.open(self.path, flags | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+            return fsio.open_regular(self.path, flags)
         except FileNotFoundError as err:
             raise LogError(self._missing_message(create)) from err
         except IsADirectoryError as err:
             raise LogError(f"{self.path} is a directory, not a log") from err
         except OSError as err:
+            if err.errno == errno.EINVAL:
+                raise LogError(f"{self.path} is not a regular file, not a log") from err
             raise LogError(f"cannot open {self.path}: {err.strerror}") from err
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            os.close(fd)
-            what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise LogError(f"{self.path} is {what}, not a log")
-        return fd
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the log's lock (creating the file if needed): appends wait meanwhile."""
-        with self._locked(create=True):
+    def locked(self, *, create: bool = True) -> Iterator[None]:
+        """Hold the log's lock (creating the file if needed and asked): appends wait meanwhile."""
+        with self._locked(create=create):
             yield
 
     @property
@@ -233,15 +194,24 @@ class Journal:
             raise TooLargeError(f"an entry is over the {MAX_LINE_BYTES:,}-byte line limit")
         data = b"".join(lines)
         with self._locked(create=True) as fd:
+            lead = self._lead(fd, os.fstat(fd).st_size)
             size = os.fstat(fd).st_size
-            lead = self._lead(fd, size)
             try:
-                _write_all(fd, lead + data)
+                fsio.write_all(fd, lead + data)
                 os.fsync(fd)
             except OSError as err:
-                raise LogError(f"cannot write {self.path}: {err.strerror}") from err
+                self._take_back(fd, size)
+                raise LogError(f"cannot write {self.path}: {err.strerror} "
+                               "(nothing was recorded)") from err  # fmt: skip
             if lead.startswith(b"{"):  # the file was (re)started
-                _fsync_dir(self.path)
+                fsio.fsync_dir(fsio.resolve_link(self.path).parent)
+
+    @staticmethod
+    def _take_back(fd: int, size: int) -> None:
+        """Cut a failed append's partial line off (the lock is still held): the log stays whole."""
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+            os.fsync(fd)
 
     # --- reading --------------------------------------------------------------------
 
@@ -271,27 +241,54 @@ class Journal:
                     "(record an entry with `retro checkin` to start it)"
                 )
             if not first.endswith(b"\n") and header().startswith(first):
-                self._inode = None  # its creation was cut short: nothing recorded yet
+                self._file = None  # its creation was cut short: nothing recorded yet
                 return Batch(incomplete_tail=True, raw=[] if raw else None)
             self.version = parse_header(first.rstrip(b"\n"), str(self.path))
-            self._inode, self._offset, self._line = info.st_ino, len(first), 1
+            self._file, self._head = fsio.identity(info), first
+            self._offset, self._line = len(first), 1
             self._open_line = not first.endswith(b"\n")
-            return self._read_from(stream, raw)
+            batch = self._read_from(stream, raw)
+            self._remember(stream.fileno())
+            return batch
 
     def read_new(self) -> Batch | None:
-        """Read only what was appended since the last read; None when the file was replaced."""
+        """Read only what was appended since the last read; None when the file was replaced.
+
+        Replaced means more than another inode (a file system reuses the number of
+        a deleted file at once): a header that changed (a rewrite names its
+        generation there), a file shorter than what was read, or other bytes just
+        before where reading stopped. When in doubt, the caller reads it all again.
+        """
+        if self._file is None:
+            return None
         try:
-            info = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        if info.st_ino != self._inode or info.st_size < self._offset:
-            return None
-        if info.st_size == self._offset:
-            return Batch()
-        stream, _ = self._open_for_read()
+            stream, info = self._open_for_read()
+        except LogError:
+            if not self.path.exists():
+                return None
+            raise
         with stream:
+            if not self._still_read(stream.fileno(), info):
+                return None
+            if info.st_size == self._offset:
+                return Batch()
             stream.seek(self._offset)
-            return self._read_from(stream)
+            batch = self._read_from(stream)
+            self._remember(stream.fileno())
+            return batch
+
+    def _still_read(self, fd: int, info: os.stat_result) -> bool:
+        """True when the open file is the one read so far, grown at most."""
+        if fsio.identity(info) != self._file or info.st_size < self._offset:
+            return False
+        mark = self._mark
+        return (os.pread(fd, len(self._head), 0) == self._head
+                and os.pread(fd, len(mark), self._offset - len(mark)) == mark)  # fmt: skip
+
+    def _remember(self, fd: int) -> None:
+        """Keep the bytes just before the offset: a replaced file is unlikely to hold them there."""
+        size = min(_MARK_BYTES, self._offset - len(self._head))
+        self._mark = os.pread(fd, size, self._offset - size) if size > 0 else b""
 
     @gc_paused()
     def _read_from(self, stream: BinaryIO, raw_lines: bool = False) -> Batch:
@@ -308,8 +305,9 @@ class Journal:
                 if not raw and terminated:
                     offset += 1
                     continue
-            if not raw.strip():
+            if not raw.strip() or is_header(raw):  # a header inside: from a union of two logs
                 line, offset = line + 1, offset + size + terminated
+                self._open_line = not terminated
                 continue
             decoded = decode_line(raw, size)
             if not terminated and isinstance(decoded, str):
@@ -349,7 +347,33 @@ class Journal:
             extra.append(Problem(self._line + 1, "the last line is incomplete (a torn write)"))
         return batch, extra
 
-    # --- compaction -----------------------------------------------------------------
+    # --- rewriting ------------------------------------------------------------------
+
+    def rewrite(self, lines: Sequence[bytes]) -> None:
+        """Replace the log by ``lines`` atomically (hold :meth:`locked` meanwhile).
+
+        A log reached through a symbolic link stays linked: the link's target is
+        rewritten, but only when it is a retro log already; a link to anything
+        else (or to nothing) is refused, so that a planted link cannot turn a
+        rewrite into an overwrite of another file.
+        """
+        if os.path.islink(self.path):
+            self._check_link()
+        write_atomically(self.path, lines, follow_link=True)
+
+    def _check_link(self) -> None:
+        refusal = f"{self.path} is a link to something that is not a retro log: not rewritten"
+        try:
+            fd = self._open(os.O_RDONLY, create=False)
+        except LogError as err:
+            raise LogError(refusal) from err
+        with os.fdopen(fd, "rb") as stream:
+            first = stream.readline(_HEADER_PEEK)
+        try:
+            parse_header(first.rstrip(b"\n"), str(self.path))
+        except NotALogError as err:
+            raise LogError(refusal) from err
+
 
     def compact(self) -> tuple[int, int, int, Path | None]:
         """Rewrite the log atomically: duplicates dropped, deterministic order.
@@ -370,29 +394,6 @@ class Journal:
             if rejected:
                 side = self.path.with_name(self.path.name + ".rejected")
                 copy_lines(self.path, rejected, side)
-            write_atomically(self.path, [header(max(self.version, VERSION)), *ordered])
-        self._inode = None
+            self.rewrite(rewritten(max(self.version, VERSION), ordered))
+        self._file = None
         return len(ordered), len(batch.events) - len(ordered), len(rejected), side
-
-
-def write_atomically(path: Path, chunks: Sequence[bytes]) -> None:
-    """Replace ``path`` by ``chunks``: temp file, fsync, rename, directory fsync."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
-        try:
-            for chunk in chunks:
-                _write_all(fd, chunk)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise LogError(f"cannot write {path}: {err.strerror}") from err
-    _fsync_dir(path)

@@ -367,7 +367,8 @@ class RetroApp(App[None]):
 
     def export_path(self, retro: Record) -> Path:
         """Where a retro's Markdown summary is written: beside the log."""
-        name = f"{retro['team']}-retro-{retro.get('period_start') or retro['id'][:8]}.md"
-        safe = "".join(ch if ch.isalnum() or ch in "-._" else "-" for ch in name)
-        return self.settings.log.parent / safe
+        from retro.fsio import safe_file_name
+
+        period = retro.get("period_start") or retro["id"][:8]
+        return self.settings.log.parent / safe_file_name(retro["team"], f"-retro-{period}.md")
 

@@ -26,9 +26,9 @@ from textual.widgets import (
 from textual.widgets.select import InvalidSelectValueError
 
 from retro.errors import RetroError
+from retro.fsio import write_atomically
 from retro.insights import Metrics
 from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, first_line, risk_score, title
-from retro.store.journal import write_atomically
 from retro.summary import figure_lines, list_lines
 from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
