@@ -16,7 +16,16 @@ from retro import __version__, dates
 from retro.bulk import gc_paused
 from retro.config import CONFIG_KEYS, Settings, write_config
 from retro.errors import EXIT_DAMAGED, LogError, RetroError, ValidationError
-from retro.model import DATE_DIRECTIONS, ENTRY_KINDS, FUTURE, IDS, Record, coerce, field_type
+from retro.model import (
+    DATE_DIRECTIONS,
+    ENTRY_KINDS,
+    FUTURE,
+    IDS,
+    Record,
+    coerce,
+    field_type,
+    plural,
+)
 from retro.sanitize import clean
 from retro.store import Repository
 
@@ -920,7 +929,8 @@ def report(
 
     records, source, code = load_records(ctx, logs)
     result = build_report(records, teams=teams, since=since, until=until)
-    scope = f"{len(result.teams)} teams, {len(records)} entries, from {source}"
+    counts = f"{plural(len(result.teams), 'team')}, {plural(len(records), 'entry', 'entries')}"
+    scope = f"{counts}, from {source}"
     if fmt == "text":
         from retro.render import print_tables
 

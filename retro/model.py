@@ -397,6 +397,11 @@ def full_view(rec: Record) -> Record:
     return view
 
 
+def plural(count: int, word: str, many: str = "") -> str:
+    """``1 team``, ``2 teams`` (``many``: the plural, when it is not ``word`` + s)."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
 def first_line(text: str, width: int = 60) -> str:
     """The first line of ``text``, shortened to ``width``."""
     lines = text.strip().splitlines()

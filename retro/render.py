@@ -151,7 +151,8 @@ def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None 
                       header_style="bold", pad_edge=False, box=None,
                       collapse_padding=True)  # fmt: skip
         headers = [label(column) for column in plain.columns]
-        cells = [[clean(cell(value)) for value in row] for row in plain.rows] or [["—"]]
+        empty = [["—", *[""] * (len(headers) - 1)]]  # a table with no rows says so
+        cells = [[clean(cell(value)) for value in row] for row in plain.rows] or empty
         wrapped = [column in LONG_TEXT for column in plain.columns]
         widths = _column_widths(headers, cells, wrapped, console.width)
         for n, header in enumerate(headers):

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from retro.insights import Metrics
-from retro.model import Record, title
+from retro.model import Record, plural, title
 from retro.scope import FollowUp
 
 
@@ -22,7 +22,7 @@ def ratio_text(value: float | None) -> str:
 
 def figure_lines(m: Metrics, status: str) -> list[str]:
     """The figures of a retro, one per line, as step 9 shows them."""
-    risks = f"{m.risks} risk{'' if m.risks == 1 else 's'}"
+    risks = plural(m.risks, "risk")
     return [
         f"Outcome ratio          {ratio_text(m.outcome_ratio)}  "
         f"({m.outcomes} outcomes / {m.outputs} outputs)",

@@ -18,7 +18,7 @@ from retro.insights import (
     link_index,
     moment,
 )
-from retro.model import ENTRY_KINDS, Record, risk_score, title
+from retro.model import ENTRY_KINDS, Record, plural, risk_score, title
 from retro.sanitize import clean
 
 if TYPE_CHECKING:
@@ -74,10 +74,6 @@ def _day_of(stamp: Any) -> str:
     return _text(stamp)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def _risk(value: Any) -> tuple[int, str] | None:
     try:
         return risk_score(value), f"{int(value['likelihood'])}×{int(value['impact'])}"
@@ -90,17 +86,17 @@ def _titles(records: Iterable[Record]) -> str:
 
 
 def _figures(m: Metrics) -> list[str]:
-    counts = f"{_plural(m.outcomes, 'outcome')} / {_plural(m.outputs, 'output')}"
+    counts = f"{plural(m.outcomes, 'outcome')} / {plural(m.outputs, 'output')}"
     ratio = _DASH if m.outcome_ratio is None else f"{m.outcome_ratio:.2f}"
     coherence = _DASH if m.coherence is None else f"{m.coherence:.0%} of outputs"
     rows = [
         ("Outcome ratio", f"{ratio} ({counts})"),
         ("Orphan outputs", f"{len(m.orphan_outputs)} of {m.outputs}"),
         ("Unanchored outcomes", f"{len(m.unanchored_outcomes)} of {m.outcomes}"),
-        ("Risk reduction", f"{m.risk_reduction:+d} ({_plural(m.risks, 'risk')})"),
+        ("Risk reduction", f"{m.risk_reduction:+d} ({plural(m.risks, 'risk')})"),
         (
             "Predictability gained",
-            f"{m.predictability_gained} of {_plural(m.outcomes, 'outcome')} "
+            f"{m.predictability_gained} of {plural(m.outcomes, 'outcome')} "
             f"(confidence {m.confidence_delta:+d})",
         ),
         ("Late lessons", f"{len(m.late_lessons)} of {m.lessons}"),
@@ -196,7 +192,7 @@ def _lesson_lines(lessons: list[Record], links: _Links, late: Set[str]) -> list[
         if rec["id"] in late:
             latency = learning_latency_days(rec, links.known, index=links.index)
             if latency is not None and latency > 0:
-                line += f" — late: {_plural(latency, 'day')} after the decision's review"
+                line += f" — late: {plural(latency, 'day')} after the decision's review"
             else:
                 line += " — late: learned after the period ended"
         lines.append(line)
@@ -417,7 +413,7 @@ def entries_markdown(
     if rows:
         count = f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}"
         lines += [f"{count} from "
-                  f"{_plural(len(teams), 'team')} ({', '.join(md_text(t) for t in teams)}), "
+                  f"{plural(len(teams), 'team')} ({', '.join(md_text(t) for t in teams)}), "
                   f"{days[0]} to {days[-1]}.", ""]  # fmt: skip
     else:
         lines += [_NONE, ""]

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, TabbedContent
 
-from retro.export.tables import Table, cell, report_tables
-from retro.model import Record
+from retro.export.tables import Table, cell, for_people, label, report_tables
+from retro.model import Record, plural
 from retro.report import Report, build_report
 from retro.sanitize import clean
 
@@ -62,16 +62,17 @@ class ReportScreen(Screen[None]):
         unreinforced = "; ".join(d.title for d in result.unreinforced) or "none"
         coherence = "—" if result.coherence is None else f"{result.coherence:.2f}"
         self.query_one("#report-scope", Label).update(Text(clean(
-            f"{len(result.teams)} teams, {entries} entries. Coherence {coherence}. "
+            f"{plural(len(result.teams), 'team')}, {entries} entries. Coherence {coherence}. "
             f"Decisions no team reinforces: {unreinforced}")))  # fmt: skip
         for table in report_tables(result):
-            self._fill(self.query_one(f"#report-{table.name}", DataTable), table)
+            widget = self.query_one(f"#report-{table.name}", DataTable)
+            self._fill(widget, for_people(table, compact=True))
 
     @staticmethod
     def _fill(widget: DataTable[Text], table: Table) -> None:
+        """The table as people read it: headers in words, no ids."""
         widget.clear(columns=True)
-        shown = [n for n, c in enumerate(table.columns) if c not in ("id", "aliases")]
-        for n in shown:
-            widget.add_column(Text(clean(table.columns[n].replace("_", " "))))
+        for column in table.columns:
+            widget.add_column(Text(label(column)))
         for row in table.rows:
-            widget.add_row(*(Text(clean(cell(row[n]))[:60]) for n in shown))
+            widget.add_row(*(Text(clean(cell(value))[:60]) for value in row))
