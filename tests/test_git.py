@@ -78,7 +78,7 @@ def init_repo(path: Path) -> Path:
 
 
 def driver_command() -> str:
-    return f"{shlex.quote(sys.executable)} -m retro merge-driver %O %A %B"
+    return f"{shlex.quote(sys.executable)} -m retro merge-driver %O %A %B %P"
 
 
 def test_git_setup_registers_the_driver_in_the_repository(tmp_path: Path, git_home: Path) -> None:
