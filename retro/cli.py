@@ -499,7 +499,8 @@ def print_suspicious(events: Sequence[Event], lines: Sequence[int]) -> None:
     found = suspicious(events, dates.now_local())
     if not found:
         return
-    click.echo(f"{len(found)} events a merge would hold back (see \"Whom a merge trusts\"):")
+    click.echo(f"{len(found)} event{'' if len(found) == 1 else 's'} a merge would hold back "
+               '(see "Whom a merge trusts"):')  # fmt: skip
     for n, why in found[:MAX_HELD_SHOWN]:
         click.echo(f"  line {lines[n]}: {clean(why)}")
     if len(found) > MAX_HELD_SHOWN:
@@ -769,7 +770,8 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
 def held_summary(result: Merge, held_file: Path | None) -> str:
     """One line: how many events were held back, and where they are kept."""
     where = f", kept in {held_file}" if held_file else " (dry run: nothing written)"
-    return f"held back: {len(result.held)} events, not merged{where}"
+    count = len(result.held)
+    return f"held back: {count} event{'' if count == 1 else 's'}, not merged{where}"
 
 
 def print_held(result: Merge, held_file: Path | None, target: str) -> None:

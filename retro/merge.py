@@ -224,8 +224,10 @@ def screen(
                 mine.append(event)
                 if mine_raw is not None and line is not None:
                     mine_raw.append(line)
-            else:
-                verdicts.setdefault(key, verdict)
+            else:  # held: named after the first input, by name, that brought it
+                known = verdicts.setdefault(key, verdict)
+                if known is not None and verdict.source < known.source:
+                    verdicts[key] = verdict
         taken.append(mine)
         taken_raw.append(mine_raw)
     held = [h for h in verdicts.values() if h is not None]
