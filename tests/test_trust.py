@@ -312,3 +312,34 @@ def test_conflicting_creations_hold_the_record_back(team_log: tuple[Path, Event]
         {f"the record's creations disagree on its team or kind (from {name})"
          for name in ("payments", "evil")}  # fmt: skip
     assert suspicious([first, twin], NOW) != []
+
+
+async def test_the_app_moves_on_past_a_forged_revision(
+    tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retro whose record has a forged revision in its log: PgDn saves the step as ever."""
+    from retro.config import Settings
+    from retro.tui.app import RetroApp
+    from tests.test_tui import SIZE, wait_for_step
+
+    monkeypatch.setenv("RETRO_NOW", "2026-11-20T15:00:00+01:00")
+    config = isolated / "config" / "config.toml"
+    log = tmp_path / "payments.jsonl"
+    write_config(config, {"team": "payments", "author": "Ana", "log": str(log),
+                          "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
+    async with RetroApp(Settings(config_file=config), start="run", poll=False).run_test(
+            size=SIZE) as pilot:  # fmt: skip
+        await wait_for_step(pilot, "frame")
+        await pilot.press("pagedown")  # no follow-ups yet: on to the outputs
+        await wait_for_step(pilot, "outputs")
+        await pilot.press(*"Shipped", "enter")
+        await pilot.pause(0.3)
+    retro = next(e for e in reversed(lines(log)) if e["rec"]["kind"] == "retro")
+    for stamp in ("99991231T235959.999999Z", "20261320T000000.000000Z"):
+        append(log, forged(retro, stamp=stamp, step="summary"))
+    app = RetroApp(Settings(config_file=config), start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_step(pilot, "frame")  # not "summary": the forged revisions are damaged
+        await pilot.press("pagedown")
+        await wait_for_step(pilot, "outputs")
+    assert app.return_code in (0, None)
