@@ -30,7 +30,8 @@ from retro.sanitize import clean
 from retro.store import Repository
 
 if TYPE_CHECKING:
-    from retro.merge import Merge
+    from retro.merge import Merge, Trust
+    from retro.store.events import Event
     from retro.store.journal import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -474,7 +475,11 @@ def restore(ctx: click.Context, ref: str) -> None:
 @click.pass_context
 @handle_errors
 def verify(ctx: click.Context, log_path: str | None) -> None:
-    """Check a log line by line: exit 0 when healthy, 1 with a report when not."""
+    """Check a log line by line: exit 0 when healthy, 1 with a report when not.
+
+    Also lists the events a merge would hold back: stamped in the future, or changing
+    a record's team or kind.
+    """
     from retro.store.journal import Journal
 
     path = Path(log_path) if log_path else _app(ctx).settings.log
@@ -486,12 +491,29 @@ def verify(ctx: click.Context, log_path: str | None) -> None:
               f"{len(batch.events)} events, {records} records"  # fmt: skip
     if not problems:
         click.echo(f"{clean(summary)}: healthy")
+    else:
+        click.echo(f"{clean(summary)}: {len(problems)} problems")
+        for problem in problems:
+            click.echo(f"  {clean(str(problem))}")
+        click.echo("`retro compact` sets damaged lines aside in a .rejected file and rewrites "
+                   "the log")  # fmt: skip
+    print_suspicious(batch.events, batch.lines)
+    ctx.exit(1 if problems else 0)
+
+
+def print_suspicious(events: Sequence[Event], lines: Sequence[int]) -> None:
+    """List the events of a log that a merge would hold back (they do not make it unhealthy)."""
+    from retro.merge import suspicious
+
+    found = suspicious(events, dates.now_local())
+    if not found:
         return
-    click.echo(f"{clean(summary)}: {len(problems)} problems")
-    for problem in problems:
-        click.echo(f"  {clean(str(problem))}")
-    click.echo("`retro compact` sets damaged lines aside in a .rejected file and rewrites the log")
-    ctx.exit(1)
+    click.echo(f"{len(found)} event{'' if len(found) == 1 else 's'} a merge would hold back "
+               '(see "Whom a merge trusts"):')  # fmt: skip
+    for n, why in found[:MAX_HELD_SHOWN]:
+        click.echo(f"  line {lines[n]}: {clean(why)}")
+    if len(found) > MAX_HELD_SHOWN:
+        click.echo(f"  and {len(found) - MAX_HELD_SHOWN} more")
 
 
 @cli.command()
@@ -702,7 +724,11 @@ def set_aside(rejected: Sequence[tuple[Path, Sequence[Problem]]], side: Path | N
     return sum(len(bad) for _, bad in rejected)
 
 
-def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, target: str) -> None:
+MAX_HELD_SHOWN = 20  # held events listed one by one; the rest are counted
+
+
+def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, target: str,
+                held_file: Path | None = None) -> None:  # fmt: skip
     """The merge report, as a table or JSON."""
     from dataclasses import asdict
 
@@ -720,19 +746,23 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
             ],
             "rejected": rejected,
             "rejected_file": str(side) if side and rejected else None,
+            "held": [{"record_id": h.record_id, "rev": h.rev, "source": h.source,
+                      "reason": h.reason, "why": h.why} for h in result.held],  # fmt: skip
+            "held_file": str(held_file) if held_file and result.held else None,
         }
         click.echo(safe_json(data, indent=2))
         return
     click.echo(f"{'input':<32} {'events':>7} {'new':>6} {'updated':>7} {'deleted':>7} "
-               f"{'dupes':>6}")  # fmt: skip
+               f"{'dupes':>6} {'held':>6}")  # fmt: skip
     for report in result.inputs:
         name = clean(Path(report.source).name)[:32]
         click.echo(f"{name:<32} {report.events_read:>7} {report.new_records:>6} "
                    f"{report.updated_records:>7} {report.deletions:>7} "
-                   f"{report.duplicates_skipped:>6}")  # fmt: skip
+                   f"{report.duplicates_skipped:>6} {report.held:>6}")  # fmt: skip
     click.echo(f"merged: {len(result.events)} events, {result.records} records -> {clean(target)}")
     if rejected:
-        click.echo(f"rejected: {rejected} damaged lines, verbatim in {side}")
+        click.echo(f"rejected: {rejected} damaged lines, verbatim in {clean(str(side))}")
+    print_held(result, held_file, target)
     if result.concurrent:
         click.echo(f"Concurrent edits ({len(result.concurrent)}), every revision kept:")
         for edit in result.concurrent:
@@ -747,6 +777,60 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
                        f"({dup.similarity:.2f}): {dup.command}")  # fmt: skip
 
 
+def held_summary(result: Merge, held_file: Path | None) -> str:
+    """One line: how many events were held back, and where they are kept."""
+    where = f", kept in {held_file}" if held_file else " (dry run: nothing written)"
+    count = len(result.held)
+    return f"held back: {count} event{'' if count == 1 else 's'}, not merged{where}"
+
+
+def print_held(result: Merge, held_file: Path | None, target: str) -> None:
+    """What a merge held back and why, and how to take it in."""
+    from retro.merge import FOREIGN
+    from retro.model import title
+
+    if not result.held:
+        return
+    click.echo(clean(held_summary(result, held_file)))
+    for held in result.held[:MAX_HELD_SHOWN]:
+        rec = held.event.get("rec") or result.heads.get(held.record_id, {}).get("rec") or {}
+        label = f" {clean(title(rec, 40))!r}" if rec else ""
+        click.echo(f"  {held.record_id[:8]}{label}: {clean(held.why)}")
+    if len(result.held) > MAX_HELD_SHOWN:
+        click.echo(f"  and {len(result.held) - MAX_HELD_SHOWN} more")
+    if held_file and any(h.reason == FOREIGN for h in result.held):
+        click.echo(clean(f"to take the foreign ones in: retro merge {held_file} --into {target} "
+                         "--accept-foreign"))  # fmt: skip
+
+
+def trust_for(settings: Settings | None, accept_foreign: bool) -> Trust:
+    """Whom this merge trusts: your team, the config's trusted teams, this machine's clock.
+
+    The clock is the system's, even when ``RETRO_NOW`` freezes the one that stamps entries.
+    """
+    from retro.merge import Trust
+
+    if settings is None:
+        return Trust(dates.now_local(), accept_foreign=accept_foreign)
+    return Trust(dates.now_local(), teams=frozenset({settings.team}),
+                 trusted=settings.trusted_teams, accept_foreign=accept_foreign)  # fmt: skip
+
+
+def keep_held(result: Merge, held_file: Path, *, fresh: bool) -> None:
+    """Write what ``result`` held back to ``held_file`` (a log of its own), or remove it.
+
+    Unless ``fresh``, what the file already held and this merge did not take in stays.
+    """
+    from retro.fsio import write_atomically
+    from retro.inputs import read_held
+
+    lines = result.held_lines([] if fresh else read_held(held_file))
+    if lines:
+        write_atomically(held_file, lines)
+    else:
+        held_file.unlink(missing_ok=True)
+
+
 @cli.command(name="merge")
 @click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the merge here.")
@@ -754,6 +838,9 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
 @click.option("--dry-run", is_flag=True, help="Print the report; write nothing.")
 @click.option("--skip-bad", is_flag=True,
               help="Merge the good lines; copy damaged ones verbatim to <output>.rejected.")
+@click.option("--accept-foreign", is_flag=True,
+              help="Take in events that change a record's team or kind, or your team's "
+                   "records, from another team's log (held back in <output>.held otherwise).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="The report's format.")  # fmt: skip
 @click.pass_context
@@ -761,59 +848,80 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
 @gc_paused()
 def merge_command(
     ctx: click.Context, logs: Sequence[Path], output: Path | None, into: Path | None,
-    dry_run: bool, skip_bad: bool, fmt: str,
+    dry_run: bool, skip_bad: bool, accept_foreign: bool, fmt: str,
 ) -> None:  # fmt: skip
     """Merge team logs: the union of their events, deduplicated, in one order.
 
     The same inputs give a byte-identical file in any order; merging again
     changes nothing; edits and deletions travel; every revision is kept.
+    Events stamped more than a day ahead of this machine's clock, and foreign
+    ones (see the README, "Whom a merge trusts"), are held back in <output>.held.
     """
-    from retro.inputs import read_inputs
+    from retro.inputs import read_held, read_inputs
     from retro.store.journal import Journal
 
     if (output is None) == (into is None) and not dry_run:
         raise click.UsageError("say where the merge goes: -o OUT, or --into LOG")
     target = into or output
     side = target.with_name(target.name + ".rejected") if target and not dry_run else None
+    held_file = target.with_name(target.name + ".held") if target and not dry_run else None
+    trust = trust_for(_app(ctx).settings, accept_foreign)
     if output is not None and not dry_run and output.exists():  # onto a live log: writers wait
         ctx.with_resource(Journal(output).locked(create=False))  # until the command ends
     inputs = read_inputs(logs, skip_bad=skip_bad)
     if into is None or dry_run:
         base = Journal(into).read(raw=True) if into is not None and into.exists() else None
-        result = inputs.merged(base)
-        if output is not None and not dry_run:
+        result = inputs.merged(base, trust=trust)
+        if output is not None and held_file is not None:
             Journal(output).rewrite(result.lines())
+            keep_held(result, held_file, fresh=True)
     else:
         journal = Journal(into)
+        assert held_file is not None
+        read_held(held_file)  # a damaged side file stops the merge before anything is written
         with journal.locked(create=not into.is_symlink()):  # writers wait: nothing is lost
             existing = journal.read(raw=True) if into.exists() and into.stat().st_size else None
             if existing is not None and (existing.problems or existing.incomplete_tail):
                 raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` "
                                "first")  # fmt: skip
-            result = inputs.merged(existing, journal.version)
+            result = inputs.merged(existing, journal.version, trust=trust)
             journal.rewrite(result.lines())
+            keep_held(result, held_file, fresh=False)
     if output is not None and side is not None and not dry_run:
         side.unlink(missing_ok=True)  # a new output: its side file tells of this merge only
     rejected = set_aside(inputs.damaged, side)
-    print_merge(result, rejected, side, fmt, "(dry run)" if dry_run else str(target))
+    print_merge(result, rejected, side, fmt, "(dry run)" if dry_run else str(target), held_file)
 
 
 @cli.command(name="merge-driver")
 @click.argument("ancestor", type=click.Path(path_type=Path))
 @click.argument("ours", type=click.Path(path_type=Path))
 @click.argument("theirs", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @handle_errors
 @gc_paused()
-def merge_driver(ancestor: Path, ours: Path, theirs: Path) -> None:
+def merge_driver(ancestor: Path, ours: Path, theirs: Path, path: Path | None) -> None:
     """git's merge driver for retro logs: writes the merge of the three versions to OURS.
 
-    Registered by `retro git-setup`; git calls it as `retro merge-driver %O %A %B`.
+    Registered by `retro git-setup`; git calls it as `retro merge-driver %O %A %B %P`.
+    Events a merge holds back (see "Whom a merge trusts") are not merged: they are
+    kept in <PATH>.held beside the log, and a warning says so.
     """
     from retro.fsio import write_atomically
-    from retro.inputs import read_inputs
+    from retro.inputs import Inputs, read_inputs
+    from retro.store.journal import Batch
 
-    present = [p for p in (ancestor, ours, theirs) if p.exists() and p.stat().st_size]
-    write_atomically(ours, read_inputs(present, skip_bad=False).merged().lines())
+    def read(*paths: Path) -> Inputs:
+        return read_inputs([p for p in paths if p.exists() and p.stat().st_size], skip_bad=False)
+
+    mine = read(ancestor, ours).merged()  # your side: what the log already holds
+    result = read(theirs).merged(Batch(mine.events, raw=mine.encoded), mine.version,
+                                 trust=trust_for(None, accept_foreign=False))  # fmt: skip
+    write_atomically(ours, result.lines())
+    if result.held:
+        held_file = (path or ours).with_name((path or ours).name + ".held")
+        keep_held(result, held_file, fresh=False)
+        warn(f"warning: {held_summary(result, held_file)}; see `retro merge --help`")
 
 
 @cli.command(name="git-setup")

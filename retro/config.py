@@ -20,7 +20,8 @@ from retro.errors import RetroError
 APP = "retro"
 DEFAULT_LOG_NAME = "retro-log.jsonl"
 DEFAULT_TEAM = "my-team"
-CONFIG_KEYS = ("team", "author", "log", "sprint_start", "sprint_length", "theme")
+CONFIG_KEYS = ("team", "author", "log", "sprint_start", "sprint_length", "theme",
+               "trusted_teams")  # fmt: skip
 
 
 def _dirs() -> Any:
@@ -62,6 +63,8 @@ def load_config(path: Path) -> dict[str, Any]:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -104,6 +107,16 @@ def frozen_clock() -> Callable[[], datetime] | None:
     except dates.DateError as err:
         raise RetroError(f"RETRO_NOW: {err}") from err
     return lambda: moment
+
+
+def team_list(value: Any, key: str, source: Path) -> frozenset[str]:
+    """A config value that names teams: a list of names (or one name)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise RetroError(f"{key} in {source} must be a list of team names, "
+                         'e.g. trusted_teams = ["platform"]')  # fmt: skip
+    return frozenset(value)
 
 
 @dataclass
@@ -155,6 +168,11 @@ class Settings:
         except (KeyError, OSError):
             login = "someone"
         return git_user_name() or login
+
+    @cached_property
+    def trusted_teams(self) -> frozenset[str]:
+        """Teams whose logs a merge trusts like your own team's (config ``trusted_teams``)."""
+        return team_list(self.config.get("trusted_teams", []), "trusted_teams", self.config_file)
 
     @cached_property
     def theme(self) -> str | None:

@@ -23,6 +23,7 @@ from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 from dateutil.rrule import DAILY, rrule
 
 from retro.errors import ValidationError
+from retro.model import EARLIEST, FIRST_YEAR, LAST_YEAR, LATEST
 
 ACCEPTED_FORMS = (
     "ISO dates and times (2026-11-20, 2026-11-20T15:00+01:00), '2026-11-20 15:00', "
@@ -48,6 +49,15 @@ def _echo(text: str) -> str:
 
 def _not_understood(text: str) -> DateError:
     return DateError(f"cannot understand the date {_echo(text)!r}; use one of: {ACCEPTED_FORMS}")
+
+
+def in_span(moment: datetime) -> bool:
+    """True when an aware datetime falls within the years retro accepts."""
+    return EARLIEST <= moment < LATEST
+
+
+def _out_of_span(text: str) -> DateError:
+    return DateError(f"the date {_echo(text)!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}")
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,8 @@ def parse_iso(text: str) -> datetime:
         raise DateError(
             f"invalid timestamp {_echo(str(text))!r}: expected ISO 8601 with a UTC offset"
         )
+    if not in_span(value):
+        raise _out_of_span(text)
     return value
 
 
@@ -319,6 +331,8 @@ def parse_when(
         raise _not_understood(text) from exc
     if value is None:
         raise _not_understood(text)
+    if not in_span(value):
+        raise _out_of_span(text)
     return value
 
 

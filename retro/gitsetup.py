@@ -17,7 +17,7 @@ DEFAULT_PATTERN = "*.jsonl"
 
 def driver_command() -> str:
     """How git runs the driver: this Python and this retro, whatever PATH says."""
-    return f"{shlex.quote(sys.executable)} -m retro merge-driver %O %A %B"
+    return f"{shlex.quote(sys.executable)} -m retro merge-driver %O %A %B %P"
 
 
 def _git(*args: str, cwd: Path | None = None) -> str:

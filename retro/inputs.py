@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from retro.errors import LogError
-from retro.merge import Merge, merge
+from retro.merge import Merge, Trust, merge
 from retro.store.events import Event
 from retro.store.journal import Batch, Journal, Problem
 
@@ -26,12 +26,33 @@ class Inputs:
     damaged: list[tuple[Path, list[Problem]]] = field(default_factory=list)
     raw: list[list[bytes] | None] = field(default_factory=list)
 
-    def merged(self, base: Batch | None = None, version: tuple[int, int] | None = None) -> Merge:
-        """Their merge, onto ``base`` (the log merged into, of ``version``) if given."""
+    def merged(
+        self, base: Batch | None = None, version: tuple[int, int] | None = None,
+        trust: Trust | None = None,
+    ) -> Merge:  # fmt: skip
+        """Their merge, onto ``base`` (the log merged into, of ``version``) if given.
+
+        With ``trust``, what it does not take in is held back (see :class:`Trust`).
+        """
         versions = self.versions if version is None else [*self.versions, version]
         base = base or Batch()
         return merge(self.logs, versions=versions, raw=self.raw, base=base.events,
-                     base_raw=base.raw)  # fmt: skip
+                     base_raw=base.raw, trust=trust)  # fmt: skip
+
+
+def read_held(path: Path) -> list[tuple[Event, bytes | None]]:
+    """The events an earlier merge held back in the side file ``path`` (none if it is absent).
+
+    A side file that is not a log, or has damaged lines, stops the merge before anything
+    is written: it holds events the user has not decided on yet.
+    """
+    if not path.exists():
+        return []
+    batch = Journal(path).read(raw=True)
+    if batch.problems or batch.incomplete_tail:
+        raise LogError(f"{path} has damaged lines: move it away, or run "
+                       f"`retro --log {path} compact` first")  # fmt: skip
+    return list(zip(batch.events, batch.raw or [], strict=True))
 
 
 def read_inputs(paths: Sequence[Path], *, skip_bad: bool, raw: bool = True) -> Inputs:

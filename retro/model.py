@@ -6,10 +6,11 @@ fields of its kind, and any field a newer version of retro added (kept as is).
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from retro.errors import ValidationError
@@ -36,6 +37,12 @@ MAX_LIST_ITEMS = 500
 MAX_DEPTH = 16
 MAX_FIELDS = 100
 MAX_KEY_CHARS = 64
+
+# The years a date may fall in. Near the ends of the calendar a change of UTC offset or a
+# day's arithmetic overflows; no retrospective needs them.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)  # the first moment refused
 
 # Field types: how a value is stored and checked.
 TEXT, SHORT, SCALAR, DATETIME, DATE, SCORE, RISK, IDS, NAMES, REF = (
@@ -157,22 +164,28 @@ def value_ok(value: Any, depth: int = 1) -> bool:
         return len(value) <= MAX_LIST_ITEMS and all(value_ok(v, depth + 1) for v in value)
     if isinstance(value, str):
         return len(value) <= MAX_TEXT_CHARS
+    if isinstance(value, float):
+        return math.isfinite(value)
     return True
 
 
-def _is_datetime(value: Any) -> bool:
+def is_datetime(value: Any) -> bool:
+    """True for an ISO 8601 date and time with its UTC offset, within the years accepted."""
     try:
-        return datetime.fromisoformat(value).tzinfo is not None
+        moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return False
+    if moment.tzinfo is None:
+        return False
+    return FIRST_YEAR < moment.year < LAST_YEAR or EARLIEST <= moment < LATEST
 
 
 def _is_date(value: Any) -> bool:
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
         return False
-    return len(value) == 10
+    return len(value) == 10 and FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def _is_score(value: Any) -> bool:
@@ -221,14 +234,15 @@ def _is_short(value: Any) -> bool:
 
 
 def _is_scalar(value: Any) -> bool:
-    return _is_short(value) or type(value) in (int, float)
+    kind = type(value)
+    return kind is int or (kind is float and math.isfinite(value)) or _is_short(value)
 
 
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     TEXT: (_is_text, f"text of at most {MAX_TEXT_CHARS:,} characters"),
     SHORT: (_is_short, f"text of at most {MAX_SHORT_CHARS} characters"),
-    SCALAR: (_is_scalar, "a number or a short text"),
-    DATETIME: (_is_datetime, "a date and time with its UTC offset"),
+    SCALAR: (_is_scalar, "a finite number or a short text"),
+    DATETIME: (is_datetime, "a date and time with its UTC offset"),
     DATE: (_is_date, "a date (YYYY-MM-DD)"),
     SCORE: (_is_score, "a whole number from 1 to 5"),
     RISK: (_is_risk, "likelihood and impact, each from 1 to 5"),

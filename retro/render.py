@@ -27,8 +27,11 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u206
 
 
 def safe_json(obj: Any, *, indent: int | None = None) -> str:
-    """JSON text with every terminal-active character written as a ``\\u`` escape."""
-    text = json.dumps(obj, ensure_ascii=False, indent=indent)
+    """JSON text with every terminal-active character written as a ``\\u`` escape.
+
+    NaN and Infinity are not JSON: a value holding one is an error, never written.
+    """
+    text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
     if _JSON_UNSAFE.search(text):
         text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
@@ -57,7 +60,7 @@ def describe(value: Any) -> str:
         return ", ".join(describe(item) for item in value) or "—"
     if isinstance(value, str):
         return clean(value)
-    return clean(json.dumps(value, ensure_ascii=False))
+    return clean(json.dumps(value, ensure_ascii=False, allow_nan=False))
 
 
 def entries_table(records: Sequence[Record], *, total: int, width: int | None = None) -> None:

@@ -246,9 +246,13 @@ def test_parse_iso_is_strict(text: str) -> None:
         parse_iso(text)
 
 
+SPAN = {"min_value": datetime(1900, 1, 2), "max_value": datetime(9998, 12, 30)}
+
+
 @given(
-    st.datetimes(timezones=st.timezones())
+    st.datetimes(**SPAN, timezones=st.timezones())
     | st.datetimes(
+        **SPAN,
         timezones=st.builds(  # real UTC offsets are whole minutes
             timezone, st.integers(-1439, 1439).map(lambda minutes: timedelta(minutes=minutes))
         )

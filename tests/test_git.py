@@ -78,7 +78,7 @@ def init_repo(path: Path) -> Path:
 
 
 def driver_command() -> str:
-    return f"{shlex.quote(sys.executable)} -m retro merge-driver %O %A %B"
+    return f"{shlex.quote(sys.executable)} -m retro merge-driver %O %A %B %P"
 
 
 def test_git_setup_registers_the_driver_in_the_repository(tmp_path: Path, git_home: Path) -> None:
@@ -350,3 +350,31 @@ def test_the_driver_merges_two_logs_started_apart(tmp_path: Path, clock: Clock) 
     assert retro(tmp_path, "merge", made["a"], made["b"], "-o", expected).returncode == 0
     assert (repo / LOG).read_bytes() == expected.read_bytes()
     assert {rec["text"] for rec in records(repo / LOG).values()} == {"Shipped a", "Shipped b"}
+
+
+def test_the_driver_keeps_what_it_holds_back_beside_the_log(
+    tmp_path: Path, scenario: Scenario, clock: Clock
+) -> None:
+    """A record moved to another team on one branch: not merged, not lost, and said."""
+    moved = tmp_path / "moved.jsonl"
+    moved.write_bytes(scenario.b)
+    Repository(moved, author="Bo", team="payments", clock=clock).load().edit(
+        scenario.ids[2], fields={"team": "search"})  # fmt: skip
+    change = moved.read_bytes()[len(scenario.b):]
+    repo = branches(tmp_path / "repo", replace(scenario, b=moved.read_bytes()), driver=True)
+
+    done = merge_b(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_merged(repo)
+    err = done.stderr.decode()
+    assert "held back: 1 event, not merged, kept in log.jsonl.held" in err
+    log, held = repo / LOG, repo / (LOG + ".held")
+    assert change not in log.read_bytes()
+    assert held.read_bytes().splitlines(keepends=True)[1:] == [change]
+    assert records(log)[scenario.ids[2]]["team"] == "payments"
+    assert set(records(log)) >= {*scenario.added, scenario.both}
+    assert git_text(repo, "status", "--porcelain") == "?? log.jsonl.held"
+
+    taken = retro(repo, "merge", held, "--into", log, "--accept-foreign")
+    assert taken.returncode == 0, taken.stderr
+    assert records(log)[scenario.ids[2]]["team"] == "search" and not held.exists()

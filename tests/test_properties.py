@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -11,12 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retro.errors import NotALogError
+from retro.merge import FUTURE_TOLERANCE, Trust, merge
 from retro.store import Repository
 from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
 from retro.store.storage import JournalStorage, Writer
-from tests.conftest import Clock
-from tests.test_merge import histories
+from tests.conftest import START, Clock
+from tests.test_merge import histories, split
 
 # An operation: ("add", text) | ("edit", index, text) | ("remove", index) | ("restore", index)
 texts = st.text(min_size=1, max_size=30).filter(lambda t: t.strip() == t and t != "")
@@ -156,3 +158,30 @@ def test_what_a_restore_brings_back_does_not_depend_on_the_order_read(
     expected = {rid: replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]
                 for rid, head in storage.heads.items() if head["op"] == DEL}  # fmt: skip
     assert storage.buried == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=histories, cut=st.integers(0, 130))
+def test_what_is_held_back_keeps_the_algebra_of_what_is_merged(
+    case: tuple[int, list[Event]], cut: int
+) -> None:
+    """Revisions after the clock's tolerance are held back: whatever the order, grouping or
+    repetition of the logs, the same events are merged and the same held; none is lost."""
+    seed, events = case
+    a, b, c = split(events, seed, 3)
+    trust = Trust(START + timedelta(seconds=cut) - FUTURE_TOLERANCE)
+
+    def merged(*logs: list[Event]) -> tuple[bytes, set[str]]:
+        result = merge([(str(n), log) for n, log in enumerate(logs)], trust=trust)
+        assert len({e["rev"] for e in result.events} & {h.rev for h in result.held}) == 0
+        return b"".join(result.lines()), {h.rev for h in result.held}
+
+    def events_of(*logs: list[Event]) -> list[Event]:
+        return merge([(str(n), log) for n, log in enumerate(logs)], trust=trust).events
+
+    assert merged(a, b) == merged(b, a)
+    assert merged(a, a) == merged(a)
+    assert merged(events_of(a, b), c)[0] == merged(a, events_of(b, c))[0] == merged(a, b, c)[0]
+    text, held = merged(a, b, c)
+    kept = {json.loads(line)["rev"] for line in text.splitlines()[1:]}
+    assert kept | held == {e["rev"] for e in a + b + c}  # merged or held: nothing lost

@@ -14,19 +14,35 @@ after a deletion. The greater ``life`` wins; at equal ``life`` a tombstone outra
 every ``put``, so a deletion survives any merge; otherwise the greater ``rev`` wins.
 A deletion and every edit carry the ``life`` of the revision they follow; a restore
 is a ``put`` with one more, so it outranks exactly the deletion it undoes.
+
+A line is an event only when every field checks out (:func:`event_problem`) and the
+revision's hash matches the content (:func:`decode`); anything else is a damaged line,
+skipped by readers, reported by ``verify`` and set aside by ``compact``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from retro.errors import NotALogError, VersionError
-from retro.model import MAX_FIELDS, MAX_SHORT_CHARS, Record, record_problem, value_ok
+from retro.errors import NotALogError, ValidationError, VersionError
+from retro.model import (
+    EARLIEST,
+    FIRST_YEAR,
+    LAST_YEAR,
+    LATEST,
+    MAX_FIELDS,
+    MAX_SHORT_CHARS,
+    Record,
+    is_datetime,
+    record_problem,
+    value_ok,
+)
 
 Event = dict[str, Any]
 
@@ -42,8 +58,10 @@ MAX_LIFE = 1_000_000  # restores of one record: far more than anyone makes
 
 
 def canonical(obj: Any) -> str:
-    """The one JSON text of ``obj``: sorted keys, no spaces, UTF-8 kept."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The one JSON text of ``obj``: sorted keys, no spaces, UTF-8 kept, no NaN or Infinity."""
+    return json.dumps(
+        obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
 
 
 def encode(event: Event) -> bytes:
@@ -120,7 +138,20 @@ def content_hash(event: Event) -> str:
 
 def rev_time(rev: str) -> datetime:
     """The UTC time a revision was made."""
-    return datetime.strptime(rev[:23], _REV_TIME).replace(tzinfo=UTC)
+    return datetime.fromisoformat(rev[:23])
+
+
+def _rev_problem(rev: Any, name: str) -> str | None:
+    """Say what is wrong with ``rev`` as a revision (field ``name``), or None."""
+    if not isinstance(rev, str) or not _REV.match(rev):
+        return f"the event has no valid {name!r}"
+    try:
+        moment = rev_time(rev)
+    except ValueError:
+        return f"the event's {name!r} is not a real time"
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        return f"the event's {name!r} is outside the years retro accepts"
+    return None
 
 
 def make_event(
@@ -139,15 +170,21 @@ def make_event(
     ``life`` is written only when above 0, so events of records never restored
     read as they always did.
     """
-    utc = at.astimezone(UTC)
-    if prev is not None:
+    utc = at.astimezone(UTC) if EARLIEST <= at < LATEST else None
+    if utc is None:
+        raise ValidationError(f"the clock reads {at.isoformat()}, outside the years retro accepts")
+    if prev is not None:  # a valid revision, so a microsecond later is still a valid time
         utc = max(utc, rev_time(prev) + timedelta(microseconds=1))
     event: Event = {"at": at.isoformat(), "by": by, "id": record_id, "op": op, "prev": prev}
     if rec is not None:
         event["rec"] = rec
     if life:
         event["life"] = life
-    event["rev"] = f"{utc.strftime(_REV_TIME)}-{origin}-{content_hash(event)}"
+    try:
+        digest = content_hash(event)
+    except UnicodeEncodeError as err:  # e.g. bytes of another encoding, passed through as text
+        raise ValidationError("the entry holds characters that are not valid text") from err
+    event["rev"] = f"{utc.strftime(_REV_TIME)}-{origin}-{digest}"
     return event
 
 
@@ -177,18 +214,19 @@ def event_problem(obj: Any) -> str | None:
     """Say what is wrong with a decoded line as an event, or None when it is valid."""
     if not isinstance(obj, dict):
         return "the line is not a JSON object"
-    rev, rid, op, prev = obj.get("rev"), obj.get("id"), obj.get("op"), obj.get("prev")
-    if not isinstance(rev, str) or not _REV.match(rev):
-        return "the event has no valid 'rev'"
+    rid, op, prev = obj.get("id"), obj.get("op"), obj.get("prev")
+    problem = _rev_problem(obj.get("rev"), "rev")
+    if problem:
+        return problem
     if not isinstance(rid, str) or not _UUID.match(rid):
         return "the event has no valid record 'id'"
-    if prev is not None and not (isinstance(prev, str) and _REV.match(prev)):
+    if prev is not None and _rev_problem(prev, "prev"):
         return "the event's 'prev' is not a revision"
     by, at = obj.get("by"), obj.get("at")
     if not isinstance(by, str) or len(by) > MAX_SHORT_CHARS:
         return "the event has no valid 'by'"
-    if not isinstance(at, str) or len(at) > 40:
-        return "the event has no valid 'at'"
+    if not isinstance(at, str) or len(at) > 40 or not is_datetime(at):
+        return "the event's 'at' is not a date and time with its UTC offset"
     life = obj.get("life", 0)
     if type(life) is not int or not 0 <= life < MAX_LIFE:
         return "the event's 'life' is not a count of restores"
@@ -196,17 +234,81 @@ def event_problem(obj: Any) -> str | None:
         extra = [k for k in obj if k not in _EVENT_KEYS]
         if len(extra) > MAX_FIELDS or not all(value_ok(obj[k]) for k in extra):
             return "an unknown field of the event is too large or nested too deeply"
-    if op == PUT:
-        rec = obj.get("rec")
-        problem = record_problem(rec)
-        if problem:
-            return problem
-        if rec["id"] != rid:  # type: ignore[index]
-            return "the record's id differs from the event's"
+    if op != PUT and op != DEL:
+        return "the event's 'op' is neither 'put' nor 'del'"
+    if op == DEL and "rec" not in obj:
         return None
-    if op == DEL:
-        return None
-    return "the event's 'op' is neither 'put' nor 'del'"
+    rec = obj.get("rec")
+    problem = record_problem(rec)
+    if problem:
+        return problem
+    if rec["id"] != rid:  # type: ignore[index]
+        return "the record's id differs from the event's"
+    return None
+
+
+class _NotANumber(ValueError):
+    """NaN, Infinity or a number too large for a float: what JSON does not allow."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(f"the line holds {name[:9]}, which JSON does not allow")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotANumber("the line holds a number too large to use")
+    return value
+
+
+# json.loads, but NaN, Infinity and numbers too large for a float are not numbers.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
+def hash_matches(event: Event, line: bytes | None = None) -> bool:
+    """True when the hash in ``event``'s revision is that of its content.
+
+    ``line`` (the event's line as read, without its newline) saves encoding the
+    event again when it is written the way retro writes it; otherwise, and when that
+    does not match, the event's canonical form decides. (Only a deliberately forged
+    line matches by its own bytes and not in canonical form: ``verify`` checks the
+    canonical form and reports it; once ``compact`` has written it canonically it is
+    a damaged line like any other.) Raises ``UnicodeEncodeError`` on a lone surrogate.
+    """
+    rev: str = event["rev"]
+    if line is not None and b"\\u" not in line:  # no escapes: written by retro, or by hand
+        tail = b',"rev":"' + rev.encode() + b'"}'
+        if line.endswith(tail):
+            body = line[: -len(tail)] + b"}"
+            if hashlib.sha256(body).hexdigest()[:16] == rev[-16:]:
+                return True
+    return content_hash(event) == rev[-16:]
+
+
+def decode(line: bytes) -> Event | str:
+    """The event on one line (without its newline), or what is wrong with the line."""
+    try:
+        obj = _DECODER.decode(line.decode())
+    except RecursionError:
+        return "the line is nested too deeply"
+    except UnicodeDecodeError:
+        return "the line is not UTF-8 text"
+    except _NotANumber as err:
+        return str(err)
+    except ValueError:
+        return "the line is not valid JSON"
+    problem = event_problem(obj)
+    if problem is not None:
+        return problem
+    try:
+        matches = hash_matches(obj, line)
+    except UnicodeEncodeError:
+        return "the line holds a lone surrogate escape, which is not text"
+    if not matches:
+        return "the content does not match its revision (edited by hand or damaged)"
+    event: Event = obj
+    return event
 
 
 def replay(events: Iterable[Event], heads: dict[str, Event] | None = None) -> dict[str, Event]:

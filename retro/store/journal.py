@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import threading
 import time
@@ -30,8 +29,8 @@ from retro.store.events import (
     Event,
     canonical,
     content_hash,
+    decode,
     encode,
-    event_problem,
     header,
     is_header,
     parse_header,
@@ -81,16 +80,7 @@ def decode_line(raw: bytes, size: int | None = None) -> Event | str:
     size = len(raw) if size is None else size
     if size > MAX_LINE_BYTES:
         return f"the line is {size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit"
-    try:
-        obj = json.loads(raw)
-    except RecursionError:
-        return "the line is nested too deeply"
-    except UnicodeDecodeError:
-        return "the line is not UTF-8 text"
-    except ValueError:
-        return "the line is not valid JSON"
-    problem = event_problem(obj)
-    return problem if problem is not None else obj
+    return decode(raw)
 
 
 def read_lines(stream: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
