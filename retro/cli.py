@@ -308,6 +308,7 @@ def checkin(
         from retro import sessions
 
         settings = app.settings
+        repo.load(missing_ok=True)  # a new log holds no retro: say that, not "no log"
         retro = sessions.named_retro(repo, settings.team, retro_ref, settings.cadence,
                                      app.now().date())  # fmt: skip
     app.settings.prepare_log_folder()

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from retro.cli import cli
+from retro.config import write_config
 
 NOW = "2026-11-27T10:30:00+01:00"
 
@@ -384,3 +385,42 @@ def test_a_restore_survives_merging_a_copy_made_before_it(run, log_path: Path,
         assert run("verify", log=log).exit_code == 0
         assert run("compact", log=log).exit_code == 0
         assert "Shipped one-click pay" in run("show", rid, log=log).stdout
+
+
+def test_a_named_log_in_a_missing_folder_is_one_clear_message(run, tmp_path: Path) -> None:
+    log = tmp_path / "no-such-folder" / "team.jsonl"
+    result = run("checkin", "Refunds settle in a day", log=log)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "does not exist" in result.stderr and not log.parent.exists()
+
+
+def test_where_says_where_the_log_and_config_live(run, isolated: Path, log_path: Path) -> None:
+    lines = dict(line.split(None, 1) for line in run("where").stdout.splitlines())
+    assert lines["log"] == str(log_path)
+    assert lines["config"] == str(isolated / "config" / "config.toml")
+    assert lines["team"] == "payments" and NOW in lines["clock"]
+
+
+def test_summary_of_a_sprint_that_held_no_retro_creates_nothing(run, log_path: Path,
+                                                              isolated: Path) -> None:  # fmt: skip
+    write_config(isolated / "config" / "config.toml",
+                 {"sprint_start": "2026-11-16", "sprint_length": "14d"})  # fmt: skip
+    run("checkin", "-k", "output", "One-click refunds")
+    run("checkin", "Refunds settle in a day")
+    text = run("summary", "--sprint", "current")
+    assert text.exit_code == 0, text.output
+    assert "2026-11-16 – 2026-11-29  (no retro held: its check-ins)" in text.stdout
+    assert "Outcome ratio          1.00  (1 outcomes / 1 outputs)" in text.stdout
+    data = json.loads(run("summary", "--sprint", "current", "--format", "json").stdout)
+    assert (data["retro"], data["status"], data["outcome_ratio"]) == (None, "not held", 1.0)
+    assert json.loads(run("summary", "2026-11-20", "--format", "json").stdout) == data
+    assert run("log", "--kind", "retro", "--format", "json").stdout.strip() == "[]"
+    assert "no entry matches" in run("summary", "zzzz-nothing").stderr
+    assert run("summary", "--sprint", "someday").exit_code == 2
+
+
+def test_checkin_into_the_current_retro_needs_one(run, isolated: Path) -> None:
+    write_config(isolated / "config" / "config.toml",
+                 {"sprint_start": "2026-11-16", "sprint_length": "14d"})  # fmt: skip
+    refused = run("checkin", "-k", "output", "Webhook retries", "--retro", "current")
+    assert refused.exit_code == 1 and "no retro yet" in refused.stderr

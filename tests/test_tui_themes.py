@@ -187,3 +187,16 @@ async def test_a_theme_chosen_in_the_app_is_kept_for_next_time(config: Path) -> 
         again.theme = "retro-high-contrast"  # and a second change replaces the first
         await pilot.pause()
     assert read_config(config) == {**before, "theme": "retro-high-contrast"}
+
+
+async def test_the_palette_offers_the_themes_retro_themes_lists(config: Path) -> None:
+    from click.testing import CliRunner
+
+    from retro.cli import cli
+
+    listed = set(CliRunner().invoke(cli, ["themes"]).stdout.replace("*", " ").split())
+    app = RetroApp(Settings(config_file=config), poll=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert set(app.available_themes) == listed
+        assert app.theme in listed

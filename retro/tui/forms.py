@@ -135,6 +135,12 @@ class EntryForm(Vertical):
         return FieldInput(value=spec.default, placeholder=spec.placeholder, id=wid, compact=True,
                           suggester=suggester)  # fmt: skip
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A field being fixed no longer shows the error it had."""
+        name = (event.input.id or "").removeprefix("field-")
+        if event.input.has_focus and any(spec.name == name for spec in self.specs):
+            self._error(name, "")
+
     # --- the focus ------------------------------------------------------------------------
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
