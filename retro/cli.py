@@ -398,7 +398,7 @@ def show(ctx: click.Context, ref: str, history: bool) -> None:
         lines = history_lines(repo.history(ref))
     else:
         rec = repo.get(ref)
-        records = repo.storage.records
+        records = repo.records()
         linked = [rid for key in ("links", "applies_to", "decisions") for rid in rec.get(key) or []]
         labels = {
             rid: f"({records[rid]['kind']}) {clean(title(records[rid], 50))}"
@@ -634,13 +634,13 @@ def summary(ctx: click.Context, ref: str | None, sprint: str | None, fmt: str) -
     elif fmt == "md":
         from retro.export.markdown import retro_summary
 
-        click.echo(retro_summary(retro, found, figures, context=repo.storage.records), nl=False)
+        click.echo(retro_summary(retro, found, figures, context=repo.records()), nl=False)
     else:
         held = "" if retro.get("id") else "  (no retro held: its check-ins)"
         click.echo(clean(f"{retro['team']}: {retro['period_start']} – {retro['period_end']}{held}"))
         status = retro.get("status") or "open" if retro.get("id") else "not held"
         actions = [rec for rec in found if rec["kind"] == "action"]
-        lines = figure_lines(figures, status) + list_lines(figures, repo.storage.records, actions)
+        lines = figure_lines(figures, status) + list_lines(figures, repo.records(), actions)
         click.echo(clean("\n".join(lines), multiline=True))
     ctx.exit(_report_damage(repo))
 
@@ -960,7 +960,7 @@ def alias(ctx: click.Context, ref: str, to_ref: str) -> None:
         if step in seen:
             raise ValidationError("that alias would make a cycle of decisions")
         seen.add(step)
-        step = repo.storage.records.get(step, {}).get("alias_of") or ""
+        step = (repo.record(step) or {}).get("alias_of") or ""
     repo.edit(source, fields={"alias_of": target})
     click.echo(f"Decision {source[:8]} is now counted as {target[:8]}", err=True)
 

@@ -78,7 +78,7 @@ def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -
     if last is not None:
         draft["participants"] = list(last.get("participants") or [])
         draft["decisions"] = [rid for rid in last.get("decisions") or []
-                              if rid in repo.storage.records]  # fmt: skip
+                              if rid in repo.records()]  # fmt: skip
     return draft
 
 
@@ -118,7 +118,7 @@ def entries(repo: Repository, retro: Record, kinds: Sequence[str] = ()) -> list[
     rid, start, end = retro.get("id"), retro.get("period_start"), retro.get("period_end")
     if not (start and end):
         return repo.find(retro=rid, kinds=wanted) if rid else []
-    known = repo.storage.records
+    known = repo.records()
     teams = {retro["team"]: _team_periods(repo, retro["team"], retro)}
 
     def mine(rec: Mapping[str, Any]) -> bool:
@@ -133,7 +133,7 @@ def entries(repo: Repository, retro: Record, kinds: Sequence[str] = ()) -> list[
 def entries_by_retro(repo: Repository, team: str) -> dict[str | None, list[Record]]:
     """Every entry of ``team`` by the id of its retro (None: outside every retro), one pass."""
     records = repo.find(kinds=list(scope.RETRO_KINDS), teams=[team])
-    return scope.group_by_retro(records, retros(repo, team), repo.storage.records)
+    return scope.group_by_retro(records, retros(repo, team), repo.records())
 
 
 def _is_open(action: Mapping[str, Any]) -> bool:
@@ -149,7 +149,7 @@ def follow_ups(repo: Repository, retro: Record) -> list[scope.FollowUp]:
     """
     start = retro.get("period_start") or ""
     team = retro["team"]
-    known = repo.storage.records
+    known = repo.records()
     periods = _team_periods(repo, team, retro)
     teams = {team: periods}
     found = []
@@ -179,7 +179,7 @@ def figures(
 ) -> Metrics:  # fmt: skip
     """The figures of ``retro`` (``found``: its entries, when already gathered)."""
     scope_entries = entries(repo, retro) if found is None else found
-    return metrics(scope_entries, context=repo.storage.records, period_end=period_end(retro),
+    return metrics(scope_entries, context=repo.records(), period_end=period_end(retro),
                    index=index if index is not None else repo.links())  # fmt: skip
 
 

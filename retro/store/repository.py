@@ -69,6 +69,25 @@ class Repository:
         """True when the last line is torn (or still being written)."""
         return self.storage.incomplete_tail
 
+    @property
+    def author(self) -> str:
+        """Who this repository records as."""
+        return self.writer.author
+
+    @property
+    def version(self) -> int:
+        """A number that changes whenever the state read from the log changes."""
+        return self.storage.version
+
+    def record(self, rid: str) -> Record | None:
+        """The current record with id ``rid`` as read so far (None: unknown or deleted)."""
+        return self.storage.records.get(rid)
+
+    def records(self) -> Mapping[str, Record]:
+        """Every current record by id, as read so far: the context the insights and the
+        report read. A live view, not a copy: it follows the log; do not change it."""
+        return self.storage.records
+
     def clock(self) -> datetime:
         """Now, as this repository stamps it."""
         return self.writer.clock()

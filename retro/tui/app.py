@@ -173,7 +173,7 @@ class RetroApp(App[None]):
         """The open retro, as currently recorded (or as drafted, until its first write)."""
         if self.retro_id is None:
             return self._draft
-        return self.repo.storage.records.get(self.retro_id)
+        return self.repo.record(self.retro_id)
 
     def saved_retro(self) -> Record:
         """The open retro, written to the log first if it is still a draft."""
@@ -217,7 +217,7 @@ class RetroApp(App[None]):
         if existing is not None:
             self.open_retro(existing["id"])
             return
-        self._draft = sessions.draft_retro(self.repo, self.team, period, self.repo.writer.author)
+        self._draft = sessions.draft_retro(self.repo, self.team, period, self.repo.author)
         self.retro_id = None
         self.goto_step("frame")
 
@@ -271,7 +271,7 @@ class RetroApp(App[None]):
 
     def open_follow_ups(self) -> list[Record]:
         """The team's open actions and outcomes awaiting evidence, as of the log's state."""
-        version = self.repo.storage.version
+        version = self.repo.version
         if self._due is None or self._due[0] != version:
             self._due = (version, sessions.open_follow_ups(self.repo, self.team))
         return self._due[1]

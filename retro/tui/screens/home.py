@@ -72,7 +72,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#home").display = True
         app = self.retro_app
         repo = app.repo
-        records = repo.storage.records
+        records = repo.records()
         rows = []
         index = app.link_index()
         by_retro = sessions.entries_by_retro(repo, app.team)

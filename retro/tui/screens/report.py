@@ -48,7 +48,7 @@ class ReportScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """Compute the report again, away from the screen."""
-        self.compute(list(self.retro_app.repo.storage.records.values()))
+        self.compute(list(self.retro_app.repo.records().values()))
 
     @work(thread=True, exclusive=True)
     def compute(self, records: list[Record]) -> None:

@@ -336,7 +336,7 @@ class FollowUpsStep(StepScreen):
 
     @on(DataTable.RowHighlighted, "#followups")
     def load_action(self, event: DataTable.RowHighlighted) -> None:
-        action = self.retro_app.repo.storage.records.get(str(event.row_key.value))
+        action = self.retro_app.repo.record(str(event.row_key.value))
         if action is None:
             return
         expected = action.get("expected_outcome") or "none was written"
@@ -489,7 +489,7 @@ class EntryStep(StepScreen):
         text, fields, links = parsed
         try:
             if form.editing:
-                old = app.repo.storage.records[form.editing]
+                old = app.repo.records()[form.editing]
                 universe = self._picker_ids()
                 kept = [rid for rid in old.get("links") or [] if rid not in universe]
                 new = app.repo.edit(form.editing, text=text, fields=fields,
@@ -518,7 +518,7 @@ class EntryStep(StepScreen):
 
     @on(DataTable.RowSelected, "#entries")
     def edit_row(self, event: DataTable.RowSelected) -> None:
-        rec = self.retro_app.repo.storage.records.get(str(event.row_key.value))
+        rec = self.retro_app.repo.record(str(event.row_key.value))
         if rec is None:
             return
 
@@ -547,7 +547,7 @@ class EntryStep(StepScreen):
         form = self.query_one(EntryForm)
         table = self.query_one("#entries", EntryTable)
         target = form.editing or (table.current_key() if table.has_focus else None)
-        rec = app.repo.storage.records.get(target or "")
+        rec = app.repo.record(target or "")
         if rec is None:
             self.notify("Choose an entry first: Enter on a row of the table loads it, then "
                         "Ctrl+D deletes it.", timeout=4, markup=False)  # fmt: skip
@@ -623,7 +623,7 @@ class OutcomesStep(EntryStep):
 
     def refresh_body(self, figures: Metrics) -> None:
         super().refresh_body(figures)
-        records = self.retro_app.repo.storage.records
+        records = self.retro_app.repo.records()
         orphans = [records[rid] for rid in figures.orphan_outputs if rid in records]
         self.query_one("#orphans-title", Label).update(
             f"Outputs with no outcome yet: {len(orphans)} — what did each change? "
@@ -715,7 +715,7 @@ class SummaryStep(StepScreen):
         retro = app.retro or {}
         lines = figure_lines(figures, retro.get("status") or "open")
         self.query_one("#figures", Static).update(literal("\n".join(lines), multiline=True))
-        text = list_lines(figures, app.repo.storage.records, app.retro_entries(["action"]))
+        text = list_lines(figures, app.repo.records(), app.retro_entries(["action"]))
         self.query_one("#summary-lists", Static).update(literal("\n".join(text), multiline=True))
         closed = retro.get("status") == "closed"
         self.query_one("#close", Button).label = "Reopen the retro" if closed else "Close the retro"
@@ -749,7 +749,7 @@ def export_summary(app: RetroApp) -> None:
         app.notify("Open a retro first.", severity="warning")
         return
     text = retro_summary(retro, app.retro_entries(), app.retro_metrics(),
-                         context=app.repo.storage.records)  # fmt: skip
+                         context=app.repo.records())  # fmt: skip
     path = app.export_path(retro)
     try:
         write_atomically(path, [text.encode()])
