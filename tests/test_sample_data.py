@@ -22,9 +22,9 @@ Log = tuple[dict[str, Record], dict[str, Event]]  # current records, head event 
 
 
 def load_generator() -> ModuleType:
-    """The generator script next to the logs it wrote (whatever the working directory)."""
+    """The generator script beside the stories it reads (whatever the working directory)."""
     name = "sample_data_generate"
-    spec = importlib.util.spec_from_file_location(name, SAMPLE / "generate.py")
+    spec = importlib.util.spec_from_file_location(name, SAMPLE / "stories" / "generate.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
