@@ -20,7 +20,7 @@ from textual.widgets.select import InvalidSelectValueError
 from retro import dates
 from retro.errors import ValidationError
 from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 from retro.tui.text import Loaded, literal
 from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 

@@ -23,7 +23,7 @@ from textual.css.constants import VALID_STYLE_FLAGS
 from textual.design import ColorSystem
 from textual.theme import Theme
 
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 
 DEFAULT_THEME = "retro-dark"
 MAX_THEME_BYTES = 64 * 1024

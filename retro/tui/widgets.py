@@ -25,8 +25,8 @@ from textual.widgets.selection_list import Selection
 
 from retro.insights import Metrics
 from retro.model import STEPS, Record, title
-from retro.render import day_of
-from retro.sanitize import clean
+from retro.present.sanitize import clean
+from retro.present.terminal import day_of
 from retro.tui.text import LiteralInput
 
 STEP_TITLES = {

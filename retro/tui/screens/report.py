@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, TabbedContent
 
-from retro.export.tables import Table, cell, for_people, label, report_tables
 from retro.model import Record, plural
+from retro.present.sanitize import clean
+from retro.present.tables import Table, cell, for_people, label, report_tables
 from retro.report import Report, build_report
-from retro.sanitize import clean
 
 if TYPE_CHECKING:
     from retro.tui.app import RetroApp

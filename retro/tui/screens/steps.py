@@ -29,7 +29,7 @@ from retro.errors import RetroError
 from retro.fsio import write_atomically
 from retro.insights import Metrics
 from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, first_line, risk_score, title
-from retro.summary import figure_lines, list_lines
+from retro.present.summary import figure_lines, list_lines
 from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.text import LiteralInput, Loaded, literal, period_label, short_day
@@ -742,7 +742,7 @@ class SummaryStep(StepScreen):
 
 def export_summary(app: RetroApp) -> None:
     """Write the open retro's summary as Markdown beside the log, and copy it."""
-    from retro.export.markdown import retro_summary
+    from retro.present.markdown import retro_summary
 
     retro = app.retro
     if retro is None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, risk_score
+from retro.present.sanitize import clean
 from retro.report import Report
-from retro.sanitize import clean
 
 
 @dataclass(frozen=True)

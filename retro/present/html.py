@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from html import escape
 
-from retro.export.tables import LONG_TEXT, Table, cell, label, legend, people_tables
 from retro.insights import Metrics
+from retro.present.sanitize import clean
+from retro.present.tables import LONG_TEXT, Table, cell, label, legend, people_tables
 from retro.report import Report
-from retro.sanitize import clean
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")

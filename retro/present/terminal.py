@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, risk_score, title
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 
 KIND_STYLES = {
     "decision": "bold magenta",
@@ -133,7 +133,7 @@ def _column_widths(headers: Sequence[str], cells: Sequence[Sequence[str]], wrapp
 
 
 def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None = None) -> None:
-    """Print tables people read (retro.export.tables.people_tables) to fit the terminal.
+    """Print tables people read (retro.present.tables.people_tables) to fit the terminal.
 
     Headers are words, over several lines where the terminal is narrow; under each table
     a legend says what its figures mean.
@@ -142,7 +142,7 @@ def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None 
     from rich.table import Table
     from rich.text import Text
 
-    from retro.export.tables import LONG_TEXT, cell, label, legend, pick
+    from retro.present.tables import LONG_TEXT, cell, label, legend, pick
 
     console = Console(width=width, highlight=False)
     if heading:

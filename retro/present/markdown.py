@@ -19,10 +19,10 @@ from retro.insights import (
     moment,
 )
 from retro.model import ENTRY_KINDS, Record, plural, risk_score, title
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 
 if TYPE_CHECKING:
-    from retro.export.tables import Table
+    from retro.present.tables import Table
     from retro.report import Report
 
 _BREAKS = re.compile("\r\n|[\r\n\v\f\x85\u2028\u2029]")
@@ -292,7 +292,7 @@ def retro_summary(
 
 def table_markdown(table: Table) -> list[str]:
     """A table as Markdown lines, headers in words, a legend under it; every cell inert."""
-    from retro.export.tables import cell, label, legend
+    from retro.present.tables import cell, label, legend
 
     if not table.rows:
         return [f"## {md_text(table.title)}", "", _NONE, ""]
@@ -306,7 +306,7 @@ def table_markdown(table: Table) -> list[str]:
 
 def report_markdown(report: Report, *, scope: str) -> str:
     """The organisation report as Markdown that pastes cleanly into a wiki."""
-    from retro.export.tables import people_tables
+    from retro.present.tables import people_tables
 
     lines = ["# Outcomes across teams", "", md_text(scope), ""]
     unreinforced = [md_text(d.title) for d in report.unreinforced]
