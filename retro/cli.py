@@ -24,8 +24,8 @@ from retro.model import (
     Record,
     coerce,
     field_type,
-    plural,
 )
+from retro.present.format import plural
 from retro.present.sanitize import clean
 from retro.store import Repository
 
@@ -367,7 +367,7 @@ def log_command(
 def write_json(records: Sequence[Record], *, lines: bool, chunk: int = 1000) -> None:
     """Stream records to stdout as one JSON array (or JSON Lines), a chunk at a time."""
     from retro.model import full_view
-    from retro.present.terminal import safe_json
+    from retro.present.json import safe_json
 
     out = sys.stdout
     if not lines:
@@ -627,12 +627,12 @@ def summary(ctx: click.Context, ref: str | None, sprint: str | None, fmt: str) -
     found = sessions.entries(repo, retro)
     figures = sessions.figures(repo, retro, found)
     if fmt == "json":
-        from retro.present.terminal import safe_json
+        from retro.present.json import safe_json
 
         data = summary_data(retro, figures, sessions.follow_ups(repo, retro))
         click.echo(safe_json(data, indent=2))
     elif fmt == "md":
-        from retro.present.markdown import retro_summary
+        from retro.present.summary import retro_summary
 
         click.echo(retro_summary(retro, found, figures, context=repo.records()), nl=False)
     else:
@@ -733,7 +733,7 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
     """The merge report, as a table or JSON."""
     from dataclasses import asdict
 
-    from retro.present.terminal import safe_json
+    from retro.present.json import safe_json
 
     if fmt == "json":
         data = {
@@ -1064,8 +1064,7 @@ def report(
             r for r in records if r["kind"] != "retro" and (not teams or r["team"] in teams))
         emit(to_csv(chosen), output)
     else:
-        from retro.present.json import report_data
-        from retro.present.terminal import safe_json
+        from retro.present.json import report_data, safe_json
 
         emit(safe_json(report_data(result, scope=scope)) + "\n", output)
     ctx.exit(code)
@@ -1098,7 +1097,7 @@ def export(
 
         emit(to_csv(entries_table(records)), output)
     elif fmt == "json":
-        from retro.present.terminal import safe_json
+        from retro.present.json import safe_json
 
         emit(safe_json([full_view(r) for r in records], indent=2) + "\n", output)
     else:

@@ -13,7 +13,8 @@ import pytest
 
 from retro import insights, scope
 from retro.model import Record, new_record
-from retro.present.markdown import md_text, retro_summary
+from retro.present.markdown import md_text
+from retro.present.summary import retro_summary
 from retro.store import Repository
 
 TZ = timezone(timedelta(hours=1))

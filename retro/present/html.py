@@ -7,6 +7,7 @@ from collections.abc import Callable
 from html import escape
 
 from retro.insights import Metrics
+from retro.present.format import ratio_text
 from retro.present.sanitize import clean
 from retro.present.tables import LONG_TEXT, Table, cell, label, legend, people_tables
 from retro.report import Report
@@ -117,7 +118,7 @@ def line_chart(
         parts.append(f'<line x1="{LEFT}%" y1="{y(value):.1f}" x2="{RIGHT}%" y2="{y(value):.1f}" '
                      f'stroke="{"#888" if value == 0 else "#e3e6ea"}"/>'
                      f'<text x="{LEFT - 1}%" y="{y(value) + 4:.1f}" '
-                     f'text-anchor="end">{value:.2f}</text>')  # fmt: skip
+                     f'text-anchor="end">{ratio_text(value)}</text>')  # fmt: skip
     step = max(1, len(periods) // 12)  # at most about twelve dates under the axis
     for i, start in enumerate(periods):
         if i % step == 0 or i == len(periods) - 1:
@@ -130,7 +131,7 @@ def line_chart(
             parts.append(f'<line x1="{x(i)}" y1="{y(v):.1f}" x2="{x(j)}" y2="{y(w):.1f}" '
                          f'stroke="{colour}" stroke-width="2.5"/>')  # fmt: skip
         for i, v in points:
-            tip = escape(f"{clean(team)} {clean(periods[i])}: {v:.2f}")
+            tip = escape(f"{clean(team)} {clean(periods[i])}: {ratio_text(v)}")
             parts.append(f'<circle cx="{x(i)}" cy="{y(v):.1f}" r="4" fill="{colour}">'
                          f"<title>{tip}</title></circle>")  # fmt: skip
         keys.append(f'<li><span style="background:{colour}"></span>{escape(clean(team))}</li>')

@@ -1,4 +1,4 @@
-"""Neutralise untrusted text before it reaches a terminal.
+"""Neutralise untrusted text before it reaches a terminal: the one sanitiser.
 
 Logs come from other teams, so every string is untrusted: control characters,
 escape sequences and bidirectional overrides are replaced by a visible escape
@@ -22,8 +22,24 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def clean(text: str, *, multiline: bool = False) -> str:
-    """Return ``text`` safe to print: controls made visible, one line unless ``multiline``."""
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def clean(text: str, *, multiline: bool = False, drop: bool = False) -> str:
+    """Return ``text`` safe to print: controls made visible, one line unless ``multiline``.
+
+    ``drop``: leave the controls out instead (to echo a short piece of input in a message).
+    """
     if not multiline:
         text = _LINE_BREAKS.sub(" ", text)
-    return _UNSAFE.sub(_escape, text)
+    return _UNSAFE.sub("" if drop else _escape, text)
+
+
+def clean_json(text: str) -> str:
+    """JSON ``text`` with every terminal-active character written as JSON's ``\\u`` escape.
+
+    JSON writes C0 controls inside strings as escapes already; the rest would reach a
+    terminal raw.
+    """
+    return _UNSAFE.sub(_json_escape, text)

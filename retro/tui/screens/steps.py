@@ -742,7 +742,7 @@ class SummaryStep(StepScreen):
 
 def export_summary(app: RetroApp) -> None:
     """Write the open retro's summary as Markdown beside the log, and copy it."""
-    from retro.present.markdown import retro_summary
+    from retro.present.summary import retro_summary
 
     retro = app.retro
     if retro is None:
