@@ -7,7 +7,7 @@ from collections.abc import Callable
 from html import escape
 
 from retro.insights import Metrics
-from retro.present.format import ratio_text
+from retro.present.format import month_day, ratio_text
 from retro.present.sanitize import clean
 from retro.present.tables import LONG_TEXT, Table, cell, label, legend, people_tables
 from retro.report import Report
@@ -122,8 +122,9 @@ def line_chart(
     step = max(1, len(periods) // 12)  # at most about twelve dates under the axis
     for i, start in enumerate(periods):
         if i % step == 0 or i == len(periods) - 1:
+            shown = escape(clean(month_day(start)))
             parts.append(f'<text x="{x(i)}" y="{HEIGHT - BOTTOM + 20}" '
-                         f'text-anchor="middle">{escape(clean(start[5:]))}</text>')  # fmt: skip
+                         f'text-anchor="middle">{shown}</text>')  # fmt: skip
     keys = []
     for n, (team, points) in enumerate(sorted(series.items())):
         colour = PALETTE[n % len(PALETTE)]
