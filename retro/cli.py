@@ -24,9 +24,9 @@ from retro.model import (
     Record,
     coerce,
     field_type,
-    plural,
 )
-from retro.sanitize import clean
+from retro.present.format import plural
+from retro.present.sanitize import clean
 from retro.store import Repository
 
 if TYPE_CHECKING:
@@ -340,7 +340,7 @@ def log_command(
     until: datetime | None, search: str | None, retro_ref: str | None, fmt: str, limit: int | None,
 ) -> None:  # fmt: skip
     """List the current entries, oldest first."""
-    from retro.render import entries_table
+    from retro.present.terminal import entries_table
 
     repo = _app(ctx).repo().load()
     where = None
@@ -367,7 +367,7 @@ def log_command(
 def write_json(records: Sequence[Record], *, lines: bool, chunk: int = 1000) -> None:
     """Stream records to stdout as one JSON array (or JSON Lines), a chunk at a time."""
     from retro.model import full_view
-    from retro.render import safe_json
+    from retro.present.json import safe_json
 
     out = sys.stdout
     if not lines:
@@ -391,7 +391,7 @@ def write_json(records: Sequence[Record], *, lines: bool, chunk: int = 1000) -> 
 def show(ctx: click.Context, ref: str, history: bool) -> None:
     """Show one entry (REF: an id, an id prefix or a decision's title fragment)."""
     from retro.model import title
-    from retro.render import history_lines, record_lines
+    from retro.present.terminal import history_lines, record_lines
 
     repo = _app(ctx).repo().load()
     if history:
@@ -611,7 +611,7 @@ def summary(ctx: click.Context, ref: str | None, sprint: str | None, fmt: str) -
     summed up from its check-ins. The figures are those of `retro report` for that retro.
     """
     from retro import sessions
-    from retro.summary import figure_lines, list_lines, summary_data
+    from retro.present.summary import figure_lines, list_lines, summary_data
 
     app = _app(ctx)
     settings = app.settings
@@ -627,12 +627,12 @@ def summary(ctx: click.Context, ref: str | None, sprint: str | None, fmt: str) -
     found = sessions.entries(repo, retro)
     figures = sessions.figures(repo, retro, found)
     if fmt == "json":
-        from retro.render import safe_json
+        from retro.present.json import safe_json
 
         data = summary_data(retro, figures, sessions.follow_ups(repo, retro))
         click.echo(safe_json(data, indent=2))
     elif fmt == "md":
-        from retro.export.markdown import retro_summary
+        from retro.present.summary import retro_summary
 
         click.echo(retro_summary(retro, found, figures, context=repo.records()), nl=False)
     else:
@@ -672,7 +672,7 @@ def demo(ctx: click.Context, print_only: bool) -> None:
 
     from retro.fsio import write_atomically
     from retro.inputs import read_inputs
-    from retro.render import entries_table
+    from retro.present.terminal import entries_table
     from retro.resources import sample_logs
     from retro.store.journal import Journal
 
@@ -733,7 +733,7 @@ def print_merge(result: Merge, rejected: int, side: Path | None, fmt: str, targe
     """The merge report, as a table or JSON."""
     from dataclasses import asdict
 
-    from retro.render import safe_json
+    from retro.present.json import safe_json
 
     if fmt == "json":
         data = {
@@ -1033,7 +1033,7 @@ def report(
 
     Reads the configured log, or merges the LOGS given (in memory) first.
     """
-    from retro.export import tables as plain
+    from retro.present import tables as plain
     from retro.report import build_report
 
     records, source, code = load_records(ctx, logs)
@@ -1041,7 +1041,7 @@ def report(
     counts = f"{plural(len(result.teams), 'team')}, {plural(len(records), 'entry', 'entries')}"
     scope = f"{counts}, from {source}"
     if fmt == "text":
-        from retro.render import print_tables
+        from retro.present.terminal import print_tables
 
         if output is not None:
             raise click.UsageError("--format text prints to the terminal; use md or html for -o")
@@ -1049,23 +1049,22 @@ def report(
         print_tables(plain.people_tables(result, compact=True),
                      heading=f"{scope}\nDecisions no team reinforces: {unreinforced}")  # fmt: skip
     elif fmt == "md":
-        from retro.export.markdown import report_markdown
+        from retro.present.markdown import report_markdown
 
         emit(report_markdown(result, scope=scope), output)
     elif fmt == "html":
-        from retro.export.html_out import report_html
+        from retro.present.html import report_html
 
         emit(report_html(result, scope=scope), output)
     elif fmt == "csv":
-        from retro.export.csv_out import to_csv
+        from retro.present.csv import to_csv
 
         tables = {t.name: t for t in plain.report_tables(result)}
         chosen = tables.get(table) or plain.entries_table(
             r for r in records if r["kind"] != "retro" and (not teams or r["team"] in teams))
         emit(to_csv(chosen), output)
     else:
-        from retro.export.json_out import report_data
-        from retro.render import safe_json
+        from retro.present.json import report_data, safe_json
 
         emit(safe_json(report_data(result, scope=scope)) + "\n", output)
     ctx.exit(code)
@@ -1088,21 +1087,21 @@ def export(
     since: datetime | None, until: datetime | None, output: Path | None,
 ) -> None:  # fmt: skip
     """Export the entries themselves: CSV (formulas neutralised), JSON or Markdown."""
-    from retro.export.tables import entries_table
     from retro.model import full_view
+    from retro.present.tables import entries_table
 
     repo = _app(ctx).repo().load()
     records = repo.find(kinds=kinds, teams=teams, since=since, until=until)
     if fmt == "csv":
-        from retro.export.csv_out import to_csv
+        from retro.present.csv import to_csv
 
         emit(to_csv(entries_table(records)), output)
     elif fmt == "json":
-        from retro.render import safe_json
+        from retro.present.json import safe_json
 
         emit(safe_json([full_view(r) for r in records], indent=2) + "\n", output)
     else:
-        from retro.export.markdown import entries_markdown
+        from retro.present.markdown import entries_markdown
 
         emit(entries_markdown(records, context={r["id"]: r for r in repo.all()}), output)
     ctx.exit(_report_damage(repo))

@@ -14,7 +14,6 @@ mean the same in both directions; when one lands on the wrong side of today,
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -24,6 +23,7 @@ from dateutil.rrule import DAILY, rrule
 
 from retro.errors import ValidationError
 from retro.model import EARLIEST, FIRST_YEAR, LAST_YEAR, LATEST
+from retro.present.sanitize import clean
 
 ACCEPTED_FORMS = (
     "ISO dates and times (2026-11-20, 2026-11-20T15:00+01:00), '2026-11-20 15:00', "
@@ -43,7 +43,7 @@ class DateError(ValidationError, ValueError):
 
 def _echo(text: str) -> str:
     """``text`` without control or format characters, cut to a short length."""
-    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    kept = clean(text, drop=True)
     return kept if len(kept) <= _ECHO_CHARS else kept[:_ECHO_CHARS] + "…"
 
 

@@ -121,7 +121,8 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 # Fields the program owns: a user may not set them with ``--field``.
 RESERVED = frozenset({"id", "kind", "created_at", "updated_at"})
 _KEY = re.compile(r"[a-z_][a-z0-9_]{0,63}\Z")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+# A record's id (the log's events check theirs with it too).
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 def field_type(kind: str, name: str) -> str | None:
@@ -201,7 +202,7 @@ def _is_risk(value: Any) -> bool:
     )
 
 
-_match_uuid = _UUID.match
+_match_uuid = UUID.match
 
 
 def _is_ref(value: Any) -> bool:
@@ -409,11 +410,6 @@ def full_view(rec: Record) -> Record:
     view = _BLANK[rec["kind"]].copy()
     view.update(rec)
     return view
-
-
-def plural(count: int, word: str, many: str = "") -> str:
-    """``1 team``, ``2 teams`` (``many``: the plural, when it is not ``word`` + s)."""
-    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def first_line(text: str, width: int = 60) -> str:

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from retro import insights, scope
-from retro.export.markdown import md_text, retro_summary
 from retro.model import Record, new_record
+from retro.present.markdown import md_text
+from retro.present.summary import retro_summary
 from retro.store import Repository
 
 TZ = timezone(timedelta(hours=1))

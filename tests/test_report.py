@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from retro.export.csv_out import safe_cell, to_csv
-from retro.export.html_out import report_html
-from retro.export.markdown import report_markdown
-from retro.export.tables import entries_table, report_tables
 from retro.model import new_record
+from retro.present.csv import safe_cell, to_csv
+from retro.present.html import report_html
+from retro.present.markdown import report_markdown
+from retro.present.tables import entries_table, report_tables
 from retro.report import build_report, canonical_decisions
 from retro.resources import sample_logs
 from tests.conftest import START

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from retro.export.html_out import report_html
-from retro.export.markdown import entries_markdown, report_markdown
-from retro.export.tables import for_people, people_tables, report_tables
+from retro.present.html import report_html
+from retro.present.markdown import entries_markdown, report_markdown
+from retro.present.tables import for_people, people_tables, report_tables
 from retro.report import build_report
 from retro.resources import sample_logs
 from tests.test_report import HOSTILE, make_org

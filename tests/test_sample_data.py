@@ -194,3 +194,14 @@ def test_edits_deletions_and_action_follow_up(logs: dict[str, Log], team: str) -
         statuses[rec["status"]] += 1
     assert statuses["done"] and statuses["open"]
     assert statuses["carried"] or statuses["dropped"]
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """pyproject.toml names the packages one by one: a new one must be named too."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    inits = (root / "retro").rglob("__init__.py")
+    found = {".".join(init.parent.relative_to(root).parts) for init in inits}
+    assert found <= set(setuptools["packages"])

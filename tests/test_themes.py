@@ -17,7 +17,6 @@ from textual.widgets import Static
 from retro.model import ALL_KINDS
 from retro.tui.themes import (
     APP_VARIABLES,
-    APP_VARIABLES_LIGHT,
     COLOUR_FIELDS,
     DEFAULT_THEME,
     MAX_THEME_BYTES,
@@ -86,18 +85,6 @@ def test_builtins_load_and_the_default_is_among_them(builtins: dict[str, Theme])
     assert DEFAULT_THEME in builtins
     assert builtins["retro-light"].dark is False
     assert builtins["retro-dark"].dark is True
-
-
-def test_fallbacks_are_the_colours_of_retro_dark_and_retro_light(
-    builtins: dict[str, Theme],
-) -> None:
-    dark = builtins["retro-dark"].variables
-    light = builtins["retro-light"].variables
-    assert {name: dark[name] for name in APP_VARIABLES} == APP_VARIABLES
-    assert {name: light[name] for name in APP_VARIABLES_LIGHT} == APP_VARIABLES_LIGHT
-    assert app_variable_defaults() == APP_VARIABLES
-    assert app_variable_defaults(dark=False) == APP_VARIABLES_LIGHT
-    assert app_variable_defaults() is not APP_VARIABLES  # a copy the caller may change
 
 
 def test_every_kind_of_the_model_has_a_colour() -> None:
@@ -187,7 +174,7 @@ async def test_switching_theme_restyles_the_widgets(builtins: dict[str, Theme]) 
         app.theme = "retro-light"
         await pilot.pause()
         colour = app.query_one("#outcome", Static).styles.color
-        assert colour.hex == Color.parse(APP_VARIABLES_LIGHT["kind-outcome"]).hex
+        assert colour.hex == Color.parse(app_variable_defaults(dark=False)["kind-outcome"]).hex
 
 
 # --- user files ----------------------------------------------------------------------------
@@ -294,19 +281,24 @@ def test_a_user_file_overriding_a_builtin_wins(user_dir: Path) -> None:
     assert themes["retro-light"].primary == "#00796b"
     assert themes["retro-light"].variables["kind-outcome"] == "#005a32"
     # what the file leaves out comes from the light fallbacks
-    assert themes["retro-light"].variables["late"] == APP_VARIABLES_LIGHT["late"]
+    assert themes["retro-light"].variables["late"] == app_variable_defaults(dark=False)["late"]
     assert sorted(themes) == list(BUILTIN)
 
 
-def test_a_minimal_user_theme_gets_every_app_variable(user_dir: Path) -> None:
+def test_a_minimal_user_theme_gets_every_app_variable(
+    user_dir: Path, builtins: dict[str, Theme]
+) -> None:
     (user_dir / "dark.toml").write_text('name = "d"\nprimary = "#888888"\n', encoding="utf-8")
     (user_dir / "light.toml").write_text(
         'name = "l"\ndark = false\nprimary = "#888888"\n', encoding="utf-8"
     )
     themes, messages = load_themes(user_dir)
     assert messages == []
-    assert themes["d"].variables == APP_VARIABLES
-    assert themes["l"].variables == APP_VARIABLES_LIGHT
+    # the colours the shipped retro-dark and retro-light give them
+    for name, shipped in (("d", "retro-dark"), ("l", "retro-light")):
+        colours = builtins[shipped].variables
+        assert themes[name].variables == {key: colours[key] for key in APP_VARIABLES}
+    assert app_variable_defaults() is not app_variable_defaults()  # a copy the caller may change
     assert theme_names(user_dir) == sorted([*BUILTIN, "d", "l"])
 
 

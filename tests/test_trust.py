@@ -18,7 +18,7 @@ from retro.config import write_config
 from retro.errors import ValidationError
 from retro.merge import FOREIGN, FUTURE, Trust, merge, suspicious
 from retro.model import new_record, record_problem
-from retro.render import safe_json
+from retro.present.json import safe_json
 from retro.store import Repository
 from retro.store.events import PUT, Event, content_hash, decode, encode, make_event
 from retro.store.journal import Journal

@@ -18,7 +18,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from retro.config import Settings, write_config
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen

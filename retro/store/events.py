@@ -38,6 +38,7 @@ from retro.model import (
     LATEST,
     MAX_FIELDS,
     MAX_SHORT_CHARS,
+    UUID,
     Record,
     is_datetime,
     record_problem,
@@ -52,7 +53,6 @@ PUT, DEL = "put", "del"
 
 _REV = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-z]{1,16}-[0-9a-f]{16}\Z")
 _REV_TIME = "%Y%m%dT%H%M%S.%fZ"
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _EVENT_KEYS = frozenset({"at", "by", "id", "life", "op", "prev", "rec", "rev"})
 MAX_LIFE = 1_000_000  # restores of one record: far more than anyone makes
 
@@ -218,7 +218,7 @@ def event_problem(obj: Any) -> str | None:
     problem = _rev_problem(obj.get("rev"), "rev")
     if problem:
         return problem
-    if not isinstance(rid, str) or not _UUID.match(rid):
+    if not isinstance(rid, str) or not UUID.match(rid):
         return "the event has no valid record 'id'"
     if prev is not None and _rev_problem(prev, "prev"):
         return "the event's 'prev' is not a revision"

@@ -22,7 +22,7 @@ from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.insights import LinkIndex, Metrics, metrics
 from retro.model import STEPS, Record
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 from retro.scope import FollowUp
 from retro.store import Repository
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme

@@ -20,7 +20,8 @@ from textual.widgets.select import InvalidSelectValueError
 from retro import dates
 from retro.errors import ValidationError
 from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
-from retro.sanitize import clean
+from retro.present.format import RISK_INPUT, risk
+from retro.present.sanitize import clean
 from retro.tui.text import Loaded, literal
 from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 
@@ -215,7 +216,7 @@ class EntryForm(Vertical):
         widget = self.query_one(f"#field-{spec.name}")
         if isinstance(widget, Input):
             if isinstance(value, dict) and {"likelihood", "impact"} <= value.keys():
-                value = f"{value['likelihood']}x{value['impact']}"
+                value = risk(value, RISK_INPUT) or value
             widget.value = spec.default if value is None else str(value)
         elif isinstance(widget, Select):
             try:

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Input
 
 from retro.model import Record
-from retro.sanitize import clean
+from retro.present.sanitize import clean
 
 
 def literal(text: Any, *, multiline: bool = False, style: str = "") -> Content:
@@ -20,7 +20,7 @@ def literal(text: Any, *, multiline: bool = False, style: str = "") -> Content:
 class LiteralInput(Input):
     """An input that never holds a control character or an escape sequence.
 
-    Whatever is set, pasted or suggested is cleaned first (see :func:`retro.sanitize.clean`),
+    Whatever is set, pasted or suggested is cleaned first (see :func:`clean`),
     so the input shows it made visible. What the log held is kept by :class:`Loaded`.
     """
 

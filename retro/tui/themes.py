@@ -23,39 +23,18 @@ from textual.css.constants import VALID_STYLE_FLAGS
 from textual.design import ColorSystem
 from textual.theme import Theme
 
-from retro.sanitize import clean
+from retro.model import ALL_KINDS
+from retro.present.sanitize import clean
 
 DEFAULT_THEME = "retro-dark"
 MAX_THEME_BYTES = 64 * 1024
 MAX_USER_THEMES = 100
 
-APP_VARIABLES: dict[str, str] = {
-    "kind-decision": "#c3a1f5",
-    "kind-output": "#86a8e0",
-    "kind-outcome": "#6fd6a3",
-    "kind-risk": "#f2a065",
-    "kind-lesson": "#e8d178",
-    "kind-dependency": "#62c6d9",
-    "kind-action": "#f294b8",
-    "kind-retro": "#c0c4cc",
-    "late": "#ff7b72",
-    "orphan": "#d9a3ff",
-}
-"""The app's own variables and their fallback colours (those of ``retro-dark``)."""
+APP_VARIABLES = (*(f"kind-{kind}" for kind in ALL_KINDS), "late", "orphan")
+"""The app's own variables: a colour per kind, and the flags ``late`` and ``orphan``."""
 
-APP_VARIABLES_LIGHT: dict[str, str] = {
-    "kind-decision": "#6d3fc0",
-    "kind-output": "#3d5f8a",
-    "kind-outcome": "#137a4a",
-    "kind-risk": "#c2410c",
-    "kind-lesson": "#786800",
-    "kind-dependency": "#0b6f86",
-    "kind-action": "#b0246a",
-    "kind-retro": "#4b5563",
-    "late": "#c0262d",
-    "orphan": "#8a4fa8",
-}
-"""Fallbacks for light themes (those of ``retro-light``)."""
+FALLBACK_THEMES = {True: "retro-dark", False: "retro-light"}
+"""The shipped themes whose colours a dark or a light theme gets for what it leaves out."""
 
 COLOUR_FIELDS = (
     "primary",
@@ -95,8 +74,23 @@ def user_theme_dir() -> Path:
 
 
 def app_variable_defaults(dark: bool = True) -> dict[str, str]:
-    """The app's variables with fallback colours suited to a dark or a light theme."""
-    return dict(APP_VARIABLES if dark else APP_VARIABLES_LIGHT)
+    """The app's variables with fallback colours suited to a dark or a light theme.
+
+    Raises:
+        ThemeError: the shipped theme they come from cannot be read or lacks one.
+    """
+    return dict(_fallbacks(dark))
+
+
+@cache
+def _fallbacks(dark: bool) -> dict[str, str]:
+    """The app's variables as the shipped theme of :data:`FALLBACK_THEMES` sets them."""
+    path = builtin_theme_dir() / f"{FALLBACK_THEMES[dark]}.toml"
+    try:
+        variables = tomllib.loads(_read_limited(path).decode("utf-8"))["variables"]
+        return {name: str(variables[name]) for name in APP_VARIABLES}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as err:
+        raise ThemeError(clean(f"{path}: the shipped theme is damaged ({err!r})")) from err
 
 
 def contrast_ratio(first: str, second: str) -> float:

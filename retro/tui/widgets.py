@@ -25,8 +25,8 @@ from textual.widgets.selection_list import Selection
 
 from retro.insights import Metrics
 from retro.model import STEPS, Record, title
-from retro.render import day_of
-from retro.sanitize import clean
+from retro.present.format import day_of, metric_label, ratio_text
+from retro.present.sanitize import clean
 from retro.tui.text import LiteralInput
 
 STEP_TITLES = {
@@ -96,17 +96,17 @@ class CountsPanel(Vertical):
 
     def show(self, metrics: Metrics) -> None:
         """Update the counts."""
-        ratio = "—" if metrics.outcome_ratio is None else f"{metrics.outcome_ratio:.2f}"
         rows = {
-            "outputs": f"Outputs          {metrics.outputs:>4}",
-            "outcomes": f"Outcomes         {metrics.outcomes:>4}",
-            "orphans": f"Orphan outputs   {len(metrics.orphan_outputs):>4}",
-            "risk": f"Risk reduced     {metrics.risk_reduction:>4}",
-            "lessons": f"Lessons          {metrics.lessons:>4}",
-            "actions": f"Actions          {metrics.actions:>4}",
-            "ratio": f"Outcome ratio    {ratio:>4}",
+            "outputs": ("outputs", metrics.outputs),
+            "outcomes": ("outcomes", metrics.outcomes),
+            "orphans": ("orphan_outputs", len(metrics.orphan_outputs)),
+            "risk": ("risk_reduction", metrics.risk_reduction),
+            "lessons": ("lessons", metrics.lessons),
+            "actions": ("actions", metrics.actions),
+            "ratio": ("outcome_ratio", ratio_text(metrics.outcome_ratio)),
         }
-        for key, text in rows.items():
+        for key, (name, value) in rows.items():
+            text = f"{metric_label(name, column=True):<17}{value:>4}"
             self.query_one(f"#count-{key}", Label).update(text)
         self.query_one("#count-orphans").set_class(bool(metrics.orphan_outputs), "warn")
 

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
 
 from retro import sessions
+from retro.present.format import ratio_text
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
@@ -79,7 +80,7 @@ class HomeScreen(Screen[None]):
         for retro in sessions.retros(repo, app.team):
             scope = by_retro.get(retro["id"], [])
             figures = sessions.figures(repo, retro, scope, index=index)
-            ratio = "—" if figures.outcome_ratio is None else f"{figures.outcome_ratio:.2f}"
+            ratio = ratio_text(figures.outcome_ratio)
             period = period_label(retro)
             rows.append((retro["id"], [cell(period), cell(retro.get("focus") or "—"),
                                        cell(retro.get("status") or "open"), cell(ratio),

@@ -11,10 +11,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, TabbedContent
 
-from retro.export.tables import Table, cell, for_people, label, report_tables
-from retro.model import Record, plural
+from retro.model import Record
+from retro.present.format import plural, ratio_text
+from retro.present.sanitize import clean
+from retro.present.tables import Table, cell, for_people, label, report_tables
 from retro.report import Report, build_report
-from retro.sanitize import clean
 
 if TYPE_CHECKING:
     from retro.tui.app import RetroApp
@@ -60,7 +61,7 @@ class ReportScreen(Screen[None]):
         self.query_one("#report-loading").display = False
         self.query_one("#report-tabs").display = True
         unreinforced = "; ".join(d.title for d in result.unreinforced) or "none"
-        coherence = "—" if result.coherence is None else f"{result.coherence:.2f}"
+        coherence = ratio_text(result.coherence)
         self.query_one("#report-scope", Label).update(Text(clean(
             f"{plural(len(result.teams), 'team')}, {entries} entries. Coherence {coherence}. "
             f"Decisions no team reinforces: {unreinforced}")))  # fmt: skip

@@ -29,7 +29,8 @@ from retro.errors import RetroError
 from retro.fsio import write_atomically
 from retro.insights import Metrics
 from retro.model import ACTION_STATUSES, FOCUSES, MOVED, Record, first_line, risk_score, title
-from retro.summary import figure_lines, list_lines
+from retro.present.format import day_of
+from retro.present.summary import figure_lines, list_lines
 from retro.tui.forms import LINK_PICKERS, EntryForm
 from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.text import LiteralInput, Loaded, literal, period_label, short_day
@@ -665,7 +666,7 @@ class LessonsStep(EntryStep):
 
     def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
         late = "late learning" if rec["id"] in figures.late_lessons else ""
-        return entry_row(rec, [(rec.get("learned_at") or "")[:10]], late)
+        return entry_row(rec, [day_of(rec.get("learned_at"))], late)
 
 
 class DependenciesStep(EntryStep):
@@ -675,8 +676,8 @@ class DependenciesStep(EntryStep):
 
     def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
         late = "late" if rec["id"] in figures.late_dependencies else ""
-        return entry_row(rec, [rec.get("on") or "", (rec.get("discovered_at") or "")[:10],
-                               (rec.get("needed_at") or "")[:10]], late)  # fmt: skip
+        return entry_row(rec, [rec.get("on") or "", day_of(rec.get("discovered_at")),
+                               day_of(rec.get("needed_at"))], late)  # fmt: skip
 
 
 class ActionsStep(EntryStep):
@@ -742,7 +743,7 @@ class SummaryStep(StepScreen):
 
 def export_summary(app: RetroApp) -> None:
     """Write the open retro's summary as Markdown beside the log, and copy it."""
-    from retro.export.markdown import retro_summary
+    from retro.present.summary import retro_summary
 
     retro = app.retro
     if retro is None:

@@ -6,10 +6,11 @@ import re
 from collections.abc import Callable
 from html import escape
 
-from retro.export.tables import LONG_TEXT, Table, cell, label, legend, people_tables
 from retro.insights import Metrics
+from retro.present.format import month_day, ratio_text
+from retro.present.sanitize import clean
+from retro.present.tables import LONG_TEXT, Table, cell, label, legend, people_tables
 from retro.report import Report
-from retro.sanitize import clean
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
@@ -117,12 +118,13 @@ def line_chart(
         parts.append(f'<line x1="{LEFT}%" y1="{y(value):.1f}" x2="{RIGHT}%" y2="{y(value):.1f}" '
                      f'stroke="{"#888" if value == 0 else "#e3e6ea"}"/>'
                      f'<text x="{LEFT - 1}%" y="{y(value) + 4:.1f}" '
-                     f'text-anchor="end">{value:.2f}</text>')  # fmt: skip
+                     f'text-anchor="end">{ratio_text(value)}</text>')  # fmt: skip
     step = max(1, len(periods) // 12)  # at most about twelve dates under the axis
     for i, start in enumerate(periods):
         if i % step == 0 or i == len(periods) - 1:
+            shown = escape(clean(month_day(start)))
             parts.append(f'<text x="{x(i)}" y="{HEIGHT - BOTTOM + 20}" '
-                         f'text-anchor="middle">{escape(clean(start[5:]))}</text>')  # fmt: skip
+                         f'text-anchor="middle">{shown}</text>')  # fmt: skip
     keys = []
     for n, (team, points) in enumerate(sorted(series.items())):
         colour = PALETTE[n % len(PALETTE)]
@@ -130,7 +132,7 @@ def line_chart(
             parts.append(f'<line x1="{x(i)}" y1="{y(v):.1f}" x2="{x(j)}" y2="{y(w):.1f}" '
                          f'stroke="{colour}" stroke-width="2.5"/>')  # fmt: skip
         for i, v in points:
-            tip = escape(f"{clean(team)} {clean(periods[i])}: {v:.2f}")
+            tip = escape(f"{clean(team)} {clean(periods[i])}: {ratio_text(v)}")
             parts.append(f'<circle cx="{x(i)}" cy="{y(v):.1f}" r="4" fill="{colour}">'
                          f"<title>{tip}</title></circle>")  # fmt: skip
         keys.append(f'<li><span style="background:{colour}"></span>{escape(clean(team))}</li>')

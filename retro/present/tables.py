@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, risk_score
+from retro.model import COMMON_FIELDS, KIND_FIELDS, Record
+from retro.present.format import METRIC_LABELS, metric_label, month_day, ratio_text, risk
+from retro.present.sanitize import clean
 from retro.report import Report
-from retro.sanitize import clean
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,12 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
 
 
-# The headers people read; a column not named here shows its name in words.
+# The headers people read besides the metrics' (see retro.present.format.metric_label);
+# a column named in neither shows its name in words.
 LABELS = {
-    "team": "Team", "sprint": "Sprint", "focus": "Focus", "outputs": "Outputs",
-    "outcomes": "Outcomes", "outcome_ratio": "Outcome ratio", "orphan_outputs": "Orphan outputs",
-    "unanchored_outcomes": "Outcomes with no decision", "risk_reduction": "Risk reduced",
-    "predictability_gained": "Confidence up", "lessons": "Lessons", "late_lessons": "Late lessons",
-    "late_dependencies": "Late dependencies", "coherence": "Coherence", "decision": "Decision",
+    "team": "Team", "sprint": "Sprint", "focus": "Focus", "decision": "Decision",
     "review_by": "Review by", "teams": "Teams", "risks": "Risks", "focus_alignment": "Alignment",
-    "focus_by_team": "Focus by team", "on": "Depends on",
-    "entries": "Entries", "late": "Late",
+    "focus_by_team": "Focus by team", "on": "Depends on", "entries": "Entries", "late": "Late",
 }  # fmt: skip
 
 # Columns of long text, which wrap; the others keep their values whole where they can.
@@ -69,6 +66,8 @@ MEANINGS = {
 def label(column: str) -> str:
     """The header people read for ``column``, safe to print (a column may be named by a
     log: a custom field, a focus)."""
+    if column in METRIC_LABELS:
+        return metric_label(column, column=True)
     return LABELS.get(column) or clean(column.replace("_", " ").capitalize())
 
 
@@ -85,12 +84,9 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, dict) and {"likelihood", "impact"} <= value.keys():
-        try:
-            return f"{value['likelihood']}x{value['impact']} ({risk_score(value)})"
-        except (TypeError, ValueError):
-            return str(value)
+        return ratio_text(value)
+    if isinstance(value, dict):
+        return risk(value) or str(value)
     if isinstance(value, list | tuple):
         return "; ".join(cell(v) for v in value)
     return str(value)
@@ -165,17 +161,12 @@ def _sprint(start: Any, end: Any, *, compact: bool) -> str:
     """A period as people read it: ``2026-08-31 – 09-13``, or ``08-31`` when compact."""
     first, last = cell(start), cell(end)
     if compact:
-        return _short_date(first)
+        return month_day(first)
     if not last:
         return first
     if last[:5] == first[:5] and len(last) == 10:
         last = last[5:]
     return f"{first} – {last}"
-
-
-def _short_date(text: str) -> str:
-    """``11-09`` from ``2026-11-09`` (other text as it is)."""
-    return text[5:] if len(text) == 10 and text[4] == "-" else text
 
 
 def for_people(table: Table, *, compact: bool = False) -> Table:
@@ -201,7 +192,7 @@ def for_people(table: Table, *, compact: bool = False) -> Table:
         if column == "decision" and copies:
             return f"{row[n]} (+{copies} duplicate{'s' if copies > 1 else ''})"
         if column == "review_by" and compact:
-            return _short_date(cell(row[n]))
+            return month_day(cell(row[n]))
         return row[n]
 
     rows = tuple(tuple(value(row, n) for n in values) for row in table.rows)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, risk_score, title
-from retro.sanitize import clean
+from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, title
+from retro.present.format import DASH, RISK_FIELD, day_of, risk
+from retro.present.sanitize import clean
 
 KIND_STYLES = {
     "decision": "bold magenta",
@@ -22,42 +22,21 @@ KIND_STYLES = {
     "retro": "dim",
 }
 
-# JSON escapes \u0000-\u001f itself; these would otherwise reach a terminal raw.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
-def safe_json(obj: Any, *, indent: int | None = None) -> str:
-    """JSON text with every terminal-active character written as a ``\\u`` escape.
-
-    NaN and Infinity are not JSON: a value holding one is an error, never written.
-    """
-    text = json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False)
-    if _JSON_UNSAFE.search(text):
-        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return text
-
 
 def short_id(rid: str) -> str:
     """The first eight characters of an id: enough to name a record in a command."""
     return rid[:8]
 
 
-def day_of(stamp: str | None) -> str:
-    """``2026-11-20`` from an ISO timestamp."""
-    return stamp[:10] if stamp else ""
-
-
 def describe(value: Any) -> str:
     """A field's value as one line of safe text."""
     if value is None:
-        return "—"
-    if isinstance(value, dict) and {"likelihood", "impact"} <= value.keys():
-        try:
-            return f"{value['likelihood']}x{value['impact']} (score {risk_score(value)})"
-        except (TypeError, ValueError):
-            pass
+        return DASH
+    shown = risk(value, RISK_FIELD) if isinstance(value, dict) else None
+    if shown is not None:
+        return shown
     if isinstance(value, list):
-        return ", ".join(describe(item) for item in value) or "—"
+        return ", ".join(describe(item) for item in value) or DASH
     if isinstance(value, str):
         return clean(value)
     return clean(json.dumps(value, ensure_ascii=False, allow_nan=False))
@@ -133,7 +112,7 @@ def _column_widths(headers: Sequence[str], cells: Sequence[Sequence[str]], wrapp
 
 
 def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None = None) -> None:
-    """Print tables people read (retro.export.tables.people_tables) to fit the terminal.
+    """Print tables people read (retro.present.tables.people_tables) to fit the terminal.
 
     Headers are words, over several lines where the terminal is narrow; under each table
     a legend says what its figures mean.
@@ -142,7 +121,7 @@ def print_tables(tables: Sequence[Any], *, heading: str = "", width: int | None 
     from rich.table import Table
     from rich.text import Text
 
-    from retro.export.tables import LONG_TEXT, cell, label, legend, pick
+    from retro.present.tables import LONG_TEXT, cell, label, legend, pick
 
     console = Console(width=width, highlight=False)
     if heading:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from retro.export.tables import Table, cell
-from retro.sanitize import clean
+from retro.present.sanitize import clean
+from retro.present.tables import Table, cell
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 

@@ -1,11 +1,15 @@
-"""The report as JSON: every figure, for scripts."""
+"""JSON for scripts: every figure of the report, and any data made safe to print."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from retro.report import Report
+from retro.present.sanitize import clean_json
+
+if TYPE_CHECKING:
+    from retro.report import Report
 
 
 def report_data(report: Report, *, scope: str) -> dict[str, Any]:
@@ -46,3 +50,11 @@ def report_data(report: Report, *, scope: str) -> dict[str, Any]:
         "unreinforced_decisions": [d.id for d in report.unreinforced],
         "shared_dependencies": [asdict(d) for d in report.dependencies],
     }
+
+
+def safe_json(obj: Any, *, indent: int | None = None) -> str:
+    """JSON text with every terminal-active character written as a ``\\u`` escape.
+
+    NaN and Infinity are not JSON: a value holding one is an error, never written.
+    """
+    return clean_json(json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False))
