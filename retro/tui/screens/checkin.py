@@ -131,8 +131,8 @@ class CheckinScreen(ModalScreen[None]):
             return
         saved = [f"{kind} “{first_line(text, 40)}”" for kind, text, _ in given]
         self._close()
-        self.app.notify("Checked in: " + "; ".join(saved) + f" ({at:%d %b %H:%M}).", timeout=6,
-                   markup=False)  # fmt: skip
+        self.app.notify("Checked in: " + "; ".join(saved) + f" ({at:%d %b %H:%M}).",
+                        timeout=6, markup=False)  # fmt: skip
 
     @on(Button.Pressed, "#checkin-cancel")
     def action_cancel(self) -> None:
