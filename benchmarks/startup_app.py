@@ -87,9 +87,9 @@ def retro_probe(mode: str) -> App[None]:
             if event.worker.group == "load" and event.state == WorkerState.SUCCESS:
                 self.fill_began = time.perf_counter()  # before RetroApp's handler fills
 
-        def data_changed(self) -> None:
-            super().data_changed()
-            self.check()
+        def log_loaded(self) -> None:
+            super().log_loaded()
+            self.screen.call_next(self.check)  # queued after the screen's refresh
 
         def tick(self) -> None:
             self.ticks.append(time.perf_counter())

@@ -407,7 +407,7 @@ async def export_from_the_summary(app: RetroApp) -> str:
             await pilot.pause(0.05)
             if isinstance(app.screen, SummaryStep) and app.screen.ready:
                 break
-            if app.retro is not None:
+            if app.session.retro is not None:
                 await pilot.press("pagedown")
         else:
             raise AssertionError(f"never reached the summary: on {app.screen}")

@@ -217,7 +217,7 @@ async def lose_nothing(pilot: Any, app: RetroApp) -> None:
     await pilot.press("ctrl+d")  # an empty form: nothing is deleted
     await pilot.pause(0.1)
     assert not isinstance(app.screen, ConfirmScreen)
-    assert [r["text"] for r in app.retro_entries(["output"])] == ["Webhook retries"]
+    assert [r["text"] for r in app.session.retro_entries(["output"])] == ["Webhook retries"]
     table = screen.query_one("#entries", EntryTable)
     table.focus()
     await pilot.press("enter")  # load the row into the form
@@ -227,15 +227,15 @@ async def lose_nothing(pilot: Any, app: RetroApp) -> None:
     assert "Webhook retries" in screen_text(app)
     await pilot.press("escape")  # keep it
     await pilot.pause(0.1)
-    assert len(app.retro_entries(["output"])) == 1
+    assert len(app.session.retro_entries(["output"])) == 1
     await pilot.press("ctrl+d")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
     await pilot.click("#answer-delete")
     await pilot.pause(0.1)
-    assert app.retro_entries(["output"]) == []
+    assert app.session.retro_entries(["output"]) == []
     await pilot.press("ctrl+z")
     await pilot.pause(0.1)
-    assert [r["text"] for r in app.retro_entries(["output"])] == ["Webhook retries"]
+    assert [r["text"] for r in app.session.retro_entries(["output"])] == ["Webhook retries"]
 
 
 async def sprint_3(monkeypatch: pytest.MonkeyPatch) -> None:

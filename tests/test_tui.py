@@ -172,13 +172,13 @@ async def test_hostile_text_renders_literally(settings: Settings) -> None:
         await pilot.pause(0.3)
         await pilot.press("s")
         await wait_for_step(pilot, "frame")
-        assert app.retro_id is None  # a draft: nothing is recorded until something is typed
-        retro_id = app.saved_retro()["id"]
+        assert app.session.retro_id is None  # a draft: nothing is recorded until something is typed
+        retro_id = app.session.saved_retro()["id"]
         for kind in ("output", "outcome", "risk", "lesson", "dependency", "action"):
             repo.add(kind, HOSTILE, retro=retro_id, fields={"owner": HOSTILE} if kind == "action"
                      else None)  # fmt: skip
         repo.add("decision", HOSTILE)
-        app.repo.refresh()
+        app.session.repo.refresh()
         for step in ("outputs", "outcomes", "risks", "lessons", "dependencies", "actions",
                      "summary"):  # fmt: skip
             app.goto_step(step)

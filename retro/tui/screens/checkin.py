@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,11 +14,10 @@ from textual.widgets import Button, Input, Label
 from retro import dates
 from retro.errors import RetroError, ValidationError
 from retro.model import first_line, parse_risk
+from retro.tui.screens.base import Navigator, watch_log
+from retro.tui.session import Answer, Session
 from retro.tui.text import LiteralInput, literal
 from retro.tui.widgets import Picker
-
-if TYPE_CHECKING:
-    from retro.tui.app import RetroApp
 
 QUESTIONS = (
     ("outcome", "What changed?", "an outcome: something that changed, for someone"),
@@ -44,13 +43,11 @@ class CheckinScreen(ModalScreen[None]):
         Binding("ctrl+s", "save", "Save"),
     ]
 
-    def __init__(self, *, standalone: bool = False) -> None:
+    def __init__(self, session: Session, nav: Navigator, *, standalone: bool = False) -> None:
         super().__init__()
+        self.session = session
+        self.nav = nav
         self.standalone = standalone
-
-    @property
-    def retro_app(self) -> RetroApp:
-        return cast("RetroApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="checkin-box"):
@@ -74,14 +71,15 @@ class CheckinScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#ask-outcome").focus()
         self.ready = True
+        watch_log(self, self.nav, self.refresh_data)
         self.refresh_data()
 
     def refresh_data(self) -> None:
         """List the log's decisions (once it is loaded)."""
         picker = self.query_one("#ask-decisions", Picker)
-        if picker.choices or not self.retro_app.loaded:
+        if picker.choices or not self.session.loaded:
             return
-        for decision in reversed(self.retro_app.decisions()[:200]):
+        for decision in reversed(self.session.decisions()[:200]):
             picker.add_choice(decision, chosen=False)
 
     def _fail(self, message: str, field: str = "outcome") -> None:
@@ -94,8 +92,8 @@ class CheckinScreen(ModalScreen[None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#checkin-save")
     def action_save(self) -> None:
-        app = self.retro_app
-        if not app.loaded:
+        session = self.session
+        if not session.loaded:
             self._fail("The log is still loading: try again in a moment.")
             return
         answers = {kind: self.query_one(f"#ask-{kind}", Input).value.strip()
@@ -104,7 +102,7 @@ class CheckinScreen(ModalScreen[None]):
             self._fail("Answer at least one question.")
             return
         try:
-            at = app.when(self.query_one("#ask-when", Input).value.strip() or "now")
+            at = session.when(self.query_one("#ask-when", Input).value.strip() or "now")
         except dates.DateError as err:
             self._fail(str(err), "when")
             return
@@ -122,20 +120,19 @@ class CheckinScreen(ModalScreen[None]):
         links = self.query_one("#ask-decisions", Picker).selected
         extra = {"outcome": {"observed_at": at.isoformat(), "evidence": evidence or None},
                  "risk": risk, "lesson": {"learned_at": at.isoformat()}}  # fmt: skip
-        saved = []
+        given: list[Answer] = [
+            (kind, text, {k: v for k, v in extra[kind].items() if v is not None})
+            for kind, text in answers.items() if text
+        ]  # fmt: skip
         try:
-            for kind, text in answers.items():
-                if text:
-                    fields = {k: v for k, v in extra[kind].items() if v is not None}
-                    app.repo.add(kind, text, fields=fields, links=links, at=at)
-                    saved.append(f"{kind} “{first_line(text, 40)}”")
+            session.check_in(given, links=links, at=at)
         except RetroError as err:
             self._fail(str(err))
             return
-        app.data_changed()
+        saved = [f"{kind} “{first_line(text, 40)}”" for kind, text, _ in given]
         self._close()
-        app.notify("Checked in: " + "; ".join(saved) + f" ({at:%d %b %H:%M}).", timeout=6,
-                   markup=False)  # fmt: skip
+        self.app.notify("Checked in: " + "; ".join(saved) + f" ({at:%d %b %H:%M}).",
+                        timeout=6, markup=False)  # fmt: skip
 
     @on(Button.Pressed, "#checkin-cancel")
     def action_cancel(self) -> None:

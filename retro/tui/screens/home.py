@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
 
-from retro import sessions
 from retro.present.format import ratio_text
+from retro.tui.screens.base import Navigator, watch_log
+from retro.tui.session import Session
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
-if TYPE_CHECKING:
-    from retro.tui.app import RetroApp
-
 MAX_DUE = 200
 DRAW_FIRST = 10_000  # from this many records, the retros are drawn before the due are found
+BUTTONS = {"start": "app.start_retro", "checkin": "app.checkin", "report": "app.report"}
 
 
 class HomeScreen(Screen[None]):
@@ -33,9 +30,10 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    @property
-    def retro_app(self) -> RetroApp:
-        return cast("RetroApp", self.app)
+    def __init__(self, session: Session, nav: Navigator) -> None:
+        super().__init__()
+        self.session = session
+        self.nav = nav
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,42 +58,37 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#home").display = False
         self.ready = True
-        if self.retro_app.loaded:
+        watch_log(self, self.nav, self.refresh_data)
+        if self.session.loaded:
             self.call_after_refresh(self.refresh_data)
 
     def on_screen_resume(self) -> None:
-        if self.ready and self.retro_app.loaded:
+        if self.ready and self.session.loaded:
             self.refresh_data()
 
     def refresh_data(self) -> None:
         """Fill the tables from the log (they cut their cells again once they have a width)."""
         self.query_one("#loading").display = False
         self.query_one("#home").display = True
-        app = self.retro_app
-        repo = app.repo
-        records = repo.records()
         rows = []
-        index = app.link_index()
-        by_retro = sessions.entries_by_retro(repo, app.team)
-        for retro in sessions.retros(repo, app.team):
-            scope = by_retro.get(retro["id"], [])
-            figures = sessions.figures(repo, retro, scope, index=index)
+        for retro, figures, entries in self.session.team_retros():
             ratio = ratio_text(figures.outcome_ratio)
             period = period_label(retro)
             rows.append((retro["id"], [cell(period), cell(retro.get("focus") or "—"),
                                        cell(retro.get("status") or "open"), cell(ratio),
-                                       cell(len(scope))]))  # fmt: skip
+                                       cell(entries)]))  # fmt: skip
         self.query_one("#retros", EntryTable).show(rows)
-        heading = literal(f"Retros of {app.team} ({len(rows)})")  # team names are not markup
+        team = self.session.team  # shown literally: team names are not markup
+        heading = literal(f"Retros of {team} ({len(rows)})")
         self.query_one("#retros-title", Label).update(heading)
-        if len(records) > DRAW_FIRST:
+        if len(self.session.records()) > DRAW_FIRST:
             self.call_after_refresh(self.show_due)  # the screen shows the retros meanwhile
         else:
             self.show_due()
 
     def show_due(self) -> None:
         """Fill the follow-ups that are due."""
-        due = self.retro_app.open_follow_ups()
+        due = self.session.open_follow_ups()
         self.query_one("#due", EntryTable).show(
             entry_row(rec, [rec.get("due") or ("awaiting evidence" if rec["kind"] == "outcome"
                                                else "—"), rec.get("owner") or ""])
@@ -107,12 +100,9 @@ class HomeScreen(Screen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "retros" and event.row_key.value:
-            self.retro_app.open_retro(str(event.row_key.value))
+            self.nav.open_retro(str(event.row_key.value))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "start":
-            self.retro_app.action_start_retro()
-        elif event.button.id == "checkin":
-            self.retro_app.action_checkin()
-        elif event.button.id == "report":
-            self.retro_app.action_report()
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        action = BUTTONS.get(event.button.id or "")
+        if action:
+            await self.run_action(action)

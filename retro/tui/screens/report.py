@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -16,9 +14,8 @@ from retro.present.format import plural, ratio_text
 from retro.present.sanitize import clean
 from retro.present.tables import Table, cell, for_people, label, report_tables
 from retro.report import Report, build_report
-
-if TYPE_CHECKING:
-    from retro.tui.app import RetroApp
+from retro.tui.screens.base import Navigator, watch_log
+from retro.tui.session import Session
 
 
 class ReportScreen(Screen[None]):
@@ -27,9 +24,10 @@ class ReportScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
     ready = False
 
-    @property
-    def retro_app(self) -> RetroApp:
-        return cast("RetroApp", self.app)
+    def __init__(self, session: Session, nav: Navigator) -> None:
+        super().__init__()
+        self.session = session
+        self.nav = nav
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -45,11 +43,12 @@ class ReportScreen(Screen[None]):
         self.sub_title = "organisation report"
         self.query_one("#report-tabs").display = False
         self.ready = True
+        watch_log(self, self.nav, self.refresh_data)
         self.refresh_data()
 
     def refresh_data(self) -> None:
         """Compute the report again, away from the screen."""
-        self.compute(list(self.retro_app.repo.records().values()))
+        self.compute(list(self.session.records().values()))
 
     @work(thread=True, exclusive=True)
     def compute(self, records: list[Record]) -> None:

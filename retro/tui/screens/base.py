@@ -1,0 +1,36 @@
+"""What a screen is given besides the session: a way to ask the app to move, and the news
+that the log changed. Screens never import the app: they receive it as a :class:`Navigator`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from textual.screen import Screen
+from textual.signal import Signal
+
+
+class Navigator(Protocol):
+    """The app, as a screen sees it."""
+
+    log_changed: Signal[None]  # published once whenever the log changes
+
+    def goto_step(self, step: str) -> None:
+        """Show a step of the open retro."""
+
+    def open_retro(self, retro_id: str, step: str | None = None) -> None:
+        """Show a retro at ``step`` (default: where it was left)."""
+
+    def go_home(self) -> None:
+        """Back to the home screen."""
+
+
+def watch_log(screen: Screen[Any], nav: Navigator, refresh: Callable[[], object]) -> None:
+    """Call ``refresh`` each time the log changes while ``screen`` is in front (a screen
+    behind catches up when it is resumed)."""
+
+    def changed(_: None) -> None:
+        if screen.is_active:
+            screen.call_next(refresh)
+
+    nav.log_changed.subscribe(screen, changed, immediate=True)

@@ -1,0 +1,316 @@
+"""What the app's screens share: the log, the open retro, and the writes they make.
+
+A plain object (no Textual): screens receive it and call it, never the repository. A
+write returns what it recorded or raises :class:`RetroError`; once the log has changed,
+the session tells its listeners, once (the app turns that into a Textual signal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from retro import dates, sessions
+from retro.config import Settings
+from retro.errors import RetroError
+from retro.fsio import safe_file_name, write_atomically
+from retro.insights import Metrics, metrics
+from retro.model import STEPS, Record
+from retro.scope import FollowUp
+from retro.store import Repository
+
+Answer = tuple[str, str, Mapping[str, Any]]  # a check-in's answer: kind, text, fields
+
+
+class Session:
+    """One person's use of one log: the team's retros, the one open, and its entries."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.team = settings.team
+        self.repo = Repository(
+            settings.log, author=settings.author, team=settings.team, clock=settings.clock
+        )
+        self.loaded = False  # set by whoever loads the log, once it is shown
+        self.retro_id: str | None = None  # the open retro, once recorded
+        self.last_deleted: str | None = None  # what restore_last brings back
+        self._draft: Record | None = None  # a retro not yet recorded: see start_retro
+        self._due: tuple[int, list[Record]] | None = None  # open follow-ups, by log version
+        self._listeners: list[Callable[[], object]] = []
+
+    # --- the log ------------------------------------------------------------------------
+
+    def listen(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` whenever the log changes: a write here, or another process's."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in list(self._listeners):
+            callback()
+
+    @contextlib.contextmanager
+    def _announcing(self) -> Iterator[None]:
+        """Tell the listeners once if the log changed meanwhile (even if a write failed)."""
+        before = self.repo.version
+        try:
+            yield
+        finally:
+            if self.repo.version != before:
+                self._changed()
+
+    def load(self) -> None:
+        """Read the whole log, its link index and what is due (slow on a large log)."""
+        self.repo.load(missing_ok=True)
+        self.repo.links()  # the indexes, built here rather than on the first refresh
+        self.open_follow_ups()
+
+    def refresh(self) -> bool:
+        """Pick up what other processes appended; True (and the listeners told) if any."""
+        with self._announcing():
+            return bool(self.repo.refresh())
+
+    @property
+    def log_name(self) -> str:
+        return self.repo.path.name
+
+    def problems(self) -> list[str]:
+        """The damaged lines met while reading the log, in words."""
+        return [str(problem) for problem in self.repo.problems]
+
+    def record(self, rid: str) -> Record | None:
+        """The current record ``rid`` (None: unknown or deleted)."""
+        return self.repo.record(rid)
+
+    def records(self) -> Mapping[str, Record]:
+        """Every current record by id (a live view: do not change it)."""
+        return self.repo.records()
+
+    def links(self, rid: str) -> set[str]:
+        """The records linked to ``rid``, in either direction."""
+        return set(self.repo.links().get(rid, set()))
+
+    def decisions(self) -> list[Record]:
+        """Every decision in the log, newest first."""
+        return sorted(self.repo.find(kinds=["decision"]), key=lambda r: r["created_at"],
+                      reverse=True)  # fmt: skip
+
+    def open_follow_ups(self) -> list[Record]:
+        """The team's open actions and outcomes awaiting evidence, as of the log's state."""
+        version = self.repo.version
+        if self._due is None or self._due[0] != version:
+            self._due = (version, sessions.open_follow_ups(self.repo, self.team))
+        return self._due[1]
+
+    def team_retros(self) -> list[tuple[Record, Metrics, int]]:
+        """The team's retros, newest first, each with its figures and number of entries."""
+        index = self.repo.links()
+        by_retro = sessions.entries_by_retro(self.repo, self.team)
+        found = []
+        for retro in sessions.retros(self.repo, self.team):
+            scope = by_retro.get(retro["id"], [])
+            figures = sessions.figures(self.repo, retro, scope, index=index)
+            found.append((retro, figures, len(scope)))
+        return found
+
+    # --- people's dates -----------------------------------------------------------------
+
+    def today(self) -> date:
+        return self.settings.clock().date()
+
+    def when(self, text: str, *, forward: bool = False) -> datetime:
+        """People's dates, with the configured cadence; ``forward`` for when something is due."""
+        return dates.parse_when(
+            text, now=self.settings.clock(), cadence=self.settings.cadence, forward=forward
+        )
+
+    def day(self, text: str, *, forward: bool = False) -> date:
+        """The day ``text`` names (see :meth:`when`)."""
+        return dates.parse_day(
+            text, now=self.settings.clock(), cadence=self.settings.cadence, forward=forward
+        )
+
+    # --- the open retro -----------------------------------------------------------------
+
+    @property
+    def retro(self) -> Record | None:
+        """The open retro, as currently recorded (or as drafted, until its first write)."""
+        if self.retro_id is None:
+            return self._draft
+        return self.repo.record(self.retro_id)
+
+    def saved_retro(self) -> Record:
+        """The open retro, written to the log first if it is still a draft."""
+        if self.retro_id is None:
+            if self._draft is None:
+                raise RetroError("no retro is open")
+            draft = self._draft
+            fields = {k: v for k, v in draft.items() if k in sessions.RETRO_FIELDS}
+            self.retro_id = self.repo.add("retro", draft["text"], fields=fields)["id"]
+            self._draft = None
+        retro = self.retro
+        assert retro is not None
+        return retro
+
+    def start_retro(self, sprint: str = "current") -> Record:
+        """Open the team's retro for ``sprint`` (current, last or a number), or draft one.
+
+        A drafted retro reaches the log with the first thing recorded in it: looking at a
+        sprint does not leave an empty retro behind.
+        """
+        try:
+            period = sessions.sprint_period(sprint, self.settings.cadence, self.today())
+        except (ValueError, OverflowError) as err:
+            raise RetroError(str(err)) from err
+        existing = sessions.find_retro(self.repo, self.team, period)
+        if existing is not None:
+            self.open_retro(existing["id"])
+            return existing
+        self._draft = sessions.draft_retro(self.repo, self.team, period, self.repo.author)
+        self.retro_id = None
+        return self._draft
+
+    def open_retro(self, retro_id: str) -> Record | None:
+        """Open the retro ``retro_id``; None if there is no such retro."""
+        self.retro_id = retro_id
+        self._draft = None
+        return self.retro
+
+    def remember_step(self, step: str) -> None:
+        """Note in the open retro (once recorded) the step it is at: where it resumes.
+
+        Only bookkeeping: nothing a screen shows changes, so the listeners are not told.
+        """
+        retro = self.retro
+        if self.retro_id is not None and retro is not None and retro.get("step") != step:
+            self.repo.edit(self.retro_id, fields={"step": step})
+
+    def step_after(self, step: str, direction: int) -> str:
+        """The next (or previous) step, skipping follow-ups when there are none."""
+        index = STEPS.index(step) + direction
+        if 0 <= index < len(STEPS) and STEPS[index] == "follow-ups" and not self.follow_ups():
+            index += direction
+        return STEPS[max(0, min(len(STEPS) - 1, index))]
+
+    def follow_ups(self) -> list[FollowUp]:
+        """The actions the open retro brings back."""
+        retro = self.retro
+        return sessions.follow_ups(self.repo, retro) if retro else []
+
+    def retro_entries(self, kinds: Iterable[str] = ()) -> list[Record]:
+        """The open retro's entries (see :mod:`retro.scope`)."""
+        retro = self.retro
+        return sessions.entries(self.repo, retro, list(kinds)) if retro else []
+
+    def retro_metrics(self) -> Metrics:
+        """The open retro's figures, the same as the summary, home and the report show."""
+        retro = self.retro
+        if retro is None:
+            return metrics([])
+        return sessions.figures(self.repo, retro, self.retro_entries(), index=self.repo.links())
+
+    # --- writes -------------------------------------------------------------------------
+
+    def save_frame(self, changes: Mapping[str, Any]) -> bool:
+        """Write the frame's ``changes`` to the open retro; False when none changes it."""
+        retro = self.retro
+        if retro is None or all(retro.get(key) == value for key, value in changes.items()):
+            return False
+        with self._announcing():
+            self.repo.edit(self.saved_retro()["id"], fields=changes)
+        return True
+
+    def add_decision(self, text: str, *, criteria: str = "", review: str = "") -> Record:
+        """Record a decision; ``review`` is when it is revisited, in people's words."""
+        fields: dict[str, Any] = {}
+        if criteria:
+            fields["criteria"] = criteria
+        if review:
+            fields["review_by"] = self.day(review, forward=True).isoformat()
+        with self._announcing():
+            return self.repo.add("decision", text, fields=fields)
+
+    def save_follow_up(self, action_id: str, fields: Mapping[str, Any]) -> Record:
+        """Record what became of an earlier action (status, moved, evidence) in this retro."""
+        with self._announcing():
+            retro = self.saved_retro()
+            closed = fields.get("status") in ("done", "dropped")
+            return self.repo.edit(action_id, fields={**fields,
+                                                     "closed_in": retro["id"] if closed else None})
+
+    def add_entry(
+        self, kind: str, text: str, fields: Mapping[str, Any], links: Sequence[str]
+    ) -> Record:
+        """Record an entry in the open retro (empty fields left out)."""
+        present = {k: v for k, v in fields.items() if v is not None}
+        with self._announcing():
+            retro = self.saved_retro()
+            return self.repo.add(kind, text, fields=present, links=links, retro=retro["id"])
+
+    def edit_entry(
+        self, rid: str, text: str, fields: Mapping[str, Any], links: Sequence[str],
+        *, offered: Iterable[str] = (),
+    ) -> bool:  # fmt: skip
+        """Change an entry: its links become ``links`` among those ``offered`` (the others
+        stay). True when anything changed."""
+        old = self.repo.get(rid)
+        shown = set(offered)
+        kept = [link for link in old.get("links") or [] if link not in shown]
+        with self._announcing():
+            new = self.repo.edit(rid, text=text, fields=fields, unlink=old.get("links") or [],
+                                 link=[*kept, *links])  # fmt: skip
+        return new != old
+
+    def remove_entry(self, rid: str) -> Record:
+        """Delete an entry (:meth:`restore_last` brings it back); returns what it was."""
+        with self._announcing():
+            gone = self.repo.remove(rid)
+        self.last_deleted = gone["id"]
+        return gone
+
+    def restore_last(self) -> Record:
+        """Bring back the entry deleted last here; returns it as restored."""
+        if self.last_deleted is None:
+            raise RetroError("nothing to restore: no entry was deleted here")
+        with self._announcing():
+            back = self.repo.restore(self.last_deleted)
+        self.last_deleted = None
+        return back
+
+    def toggle_closed(self) -> str:
+        """Close the open retro, or reopen it; returns its new status."""
+        retro = self.retro
+        if retro is None:
+            raise RetroError("no retro is open")
+        status = "open" if retro.get("status") == "closed" else "closed"
+        with self._announcing():
+            self.repo.edit(self.saved_retro()["id"], fields={"status": status})
+        return status
+
+    def check_in(self, answers: Sequence[Answer], *, links: Sequence[str], at: datetime) -> None:
+        """Record each answer as an entry dated ``at``, linked to ``links``."""
+        with self._announcing():
+            for kind, text, fields in answers:
+                self.repo.add(kind, text, fields=fields, links=links, at=at)
+
+    # --- the summary as a file ----------------------------------------------------------
+
+    def export_path(self, retro: Record) -> Path:
+        """Where a retro's Markdown summary is written: beside the log."""
+        period = retro.get("period_start") or retro["id"][:8]
+        return self.settings.log.parent / safe_file_name(retro["team"], f"-retro-{period}.md")
+
+    def export_summary(self) -> tuple[str, Path]:
+        """Write the open retro's summary as Markdown beside the log: its text and path."""
+        from retro.present.summary import retro_summary
+
+        retro = self.retro
+        if retro is None:
+            raise RetroError("Open a retro first.")
+        text = retro_summary(retro, self.retro_entries(), self.retro_metrics(),
+                             context=self.repo.records())  # fmt: skip
+        path = self.export_path(retro)
+        write_atomically(path, [text.encode()])
+        return text, path
