@@ -262,8 +262,11 @@ def _free_form(clean: str, now: datetime, forward: bool) -> datetime | None:
         return None
     if any(zone["offset"] for zone in _ZONE.finditer(clean)):
         return None  # dateutil reads "GMT+2" the POSIX way, as two hours behind UTC
-    from dateutil.parser import ParserError, UnknownTimezoneWarning  # slow to import: on demand
-    from dateutil.parser import parse as _dateutil_parse
+    from dateutil.parser import (  # slow to import: on demand
+        ParserError,
+        UnknownTimezoneWarning,
+        parse as _dateutil_parse,
+    )
 
     clean = _ZONE.sub(lambda zone: zone.group().upper(), clean)
     default = datetime.combine(now.date(), time())

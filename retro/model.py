@@ -14,17 +14,33 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from retro.errors import ValidationError
+from retro.fields import (  # re-exported: what a record's fields are and may hold
+    ACTION_STATUSES as ACTION_STATUSES,
+    COMMON as COMMON,
+    DATE as DATE,
+    DATETIME as DATETIME,
+    FOCUSES as FOCUSES,
+    FUTURE as FUTURE,
+    IDS as IDS,
+    KINDS as KINDS,
+    MOVED as MOVED,
+    NAMES as NAMES,
+    PAST as PAST,
+    REF as REF,
+    RETRO_STATUSES as RETRO_STATUSES,
+    RISK as RISK,
+    SCALAR as SCALAR,
+    SCORE as SCORE,
+    SHORT as SHORT,
+    TEXT as TEXT,
+)
 
 Record = dict[str, Any]
 
-ENTRY_KINDS = ("decision", "output", "outcome", "risk", "lesson", "dependency", "action")
+ENTRY_KINDS = tuple(kind for kind in KINDS if kind != "retro")
 SESSION_KIND = "retro"
 ALL_KINDS = (*ENTRY_KINDS, SESSION_KIND)
-FOCUSES = ("speed", "quality", "cost", "stability", "learning", "other")
-ACTION_STATUSES = ("open", "done", "dropped", "carried")
 STILL_OPEN = ("open", "carried", None)  # an action with one of these comes back until closed
-RETRO_STATUSES = ("open", "closed")
-MOVED = ("yes", "no", "unclear")  # did an action's expected outcome move?
 STEPS = (
     "frame", "follow-ups", "outputs", "outcomes", "risks", "lessons", "dependencies",
     "actions", "summary",
@@ -44,79 +60,20 @@ FIRST_YEAR, LAST_YEAR = 1900, 9998
 EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
 LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)  # the first moment refused
 
-# Field types: how a value is stored and checked.
-TEXT, SHORT, SCALAR, DATETIME, DATE, SCORE, RISK, IDS, NAMES, REF = (
-    "text", "short", "scalar", "datetime", "date", "score", "risk", "ids", "names", "ref",
-)  # fmt: skip
-
-COMMON_FIELDS: dict[str, str] = {
-    "id": REF,
-    "kind": SHORT,
-    "team": SHORT,
-    "author": SHORT,
-    "text": TEXT,
-    "created_at": DATETIME,
-    "updated_at": DATETIME,
-    "retro": REF,
-    "links": IDS,
-}
-
+COMMON_FIELDS: dict[str, str] = {field.name: field.type for field in COMMON}
 KIND_FIELDS: dict[str, dict[str, str]] = {
-    "decision": {"criteria": TEXT, "review_by": DATE, "alias_of": REF},
-    "output": {},
-    "outcome": {
-        "for_whom": SHORT,
-        "evidence": TEXT,
-        "metric": SHORT,
-        "baseline": SCALAR,
-        "observed": SCALAR,
-        "observed_at": DATETIME,
-        "confidence_before": SCORE,
-        "confidence_after": SCORE,
-    },
-    "risk": {"before": RISK, "after": RISK, "evidence": TEXT},
-    "lesson": {"learned_at": DATETIME, "applies_to": IDS},
-    "dependency": {"on": SHORT, "discovered_at": DATETIME, "needed_at": DATETIME},
-    "action": {
-        "owner": SHORT,
-        "due": DATE,
-        "expected_outcome": TEXT,
-        "status": SHORT,
-        "moved": SHORT,
-        "moved_evidence": TEXT,
-        "closed_in": REF,  # the retro whose follow-ups marked it done or dropped
-    },
-    "retro": {
-        "period_start": DATE,
-        "period_end": DATE,
-        "facilitator": SHORT,
-        "participants": NAMES,
-        "focus": SHORT,
-        "status": SHORT,
-        "decisions": IDS,
-        "step": SHORT,
-    },
+    kind: {field.name: field.type for field in declared} for kind, declared in KINDS.items()
 }
-
-# Which side of today a date field lies on: "future" for when something is due, "past" for
-# when it happened. Dates people type lean that way; one typed in full the other way is kept
-# but flagged. Fields not named here (a retro's period) lean to the past, unflagged.
-FUTURE, PAST = "future", "past"
+# Which side of today a date field lies on (see retro.fields): "future" for when something
+# is due, "past" for when it happened.
 DATE_DIRECTIONS: dict[tuple[str, str], str] = {
-    ("action", "due"): FUTURE,
-    ("dependency", "needed_at"): FUTURE,
-    ("decision", "review_by"): FUTURE,
-    ("dependency", "discovered_at"): PAST,
-    ("lesson", "learned_at"): PAST,
-    ("outcome", "observed_at"): PAST,
-}
-
+    (kind, field.name): field.direction
+    for kind, declared in KINDS.items() for field in declared if field.direction
+}  # fmt: skip
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("action", "status"): ACTION_STATUSES,
-    ("action", "moved"): MOVED,
-    ("retro", "status"): RETRO_STATUSES,
-    ("retro", "focus"): FOCUSES,
-}
+    (kind, field.name): field.choices
+    for kind, declared in KINDS.items() for field in declared if field.choices
+}  # fmt: skip
 
 # Fields the program owns: a user may not set them with ``--field``.
 RESERVED = frozenset({"id", "kind", "created_at", "updated_at"})

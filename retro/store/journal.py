@@ -21,8 +21,10 @@ from typing import BinaryIO
 from retro import fsio
 from retro.bulk import gc_paused
 from retro.errors import LogError, NotALogError, TooLargeError
-from retro.fsio import copy_lines as copy_lines  # where they long lived: still importable here
-from retro.fsio import write_atomically as write_atomically
+from retro.fsio import (
+    copy_lines as copy_lines,  # where they long lived: still importable here
+    write_atomically as write_atomically,
+)
 from retro.model import MAX_LINE_BYTES
 from retro.store.events import (
     VERSION,
