@@ -6,8 +6,7 @@ import json
 import random
 from datetime import timedelta
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from retro.merge import merge
 from retro.model import Record, new_record

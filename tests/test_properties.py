@@ -8,8 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from random import Random
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retro.errors import NotALogError
 from retro.merge import FUTURE_TOLERANCE, Trust, merge

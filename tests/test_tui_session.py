@@ -13,8 +13,11 @@ from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen
 from retro.tui.session import Session
-from tests.test_tui import SIZE, wait_for_step
-from tests.test_tui import settings as settings  # the fixture, shared
+from tests.test_tui import (
+    SIZE,
+    settings as settings,  # the fixture, shared
+    wait_for_step,
+)
 
 TUI = Path(__file__).parents[1] / "retro" / "tui"
 
