@@ -164,6 +164,33 @@ KINDS: dict[str, tuple[Field, ...]] = {
 }  # fmt: skip
 
 
+# How each kind's text is asked for in the app: (label, placeholder).
+PROMPTS: dict[str, tuple[str, str]] = {
+    "decision": ("Decision", "the strategic decision or bet"),
+    "output": ("Delivered", "what was delivered"),
+    "outcome": ("What changed", "what changed, for someone"),
+    "risk": ("Risk", "the risk that went down (or up)"),
+    "lesson": ("Lesson", "what we learned"),
+    "dependency": ("Dependency", "what we needed"),
+    "action": ("Action", "decision to reconsider, experiment, follow-up"),
+}
+# The links a kind's form offers to choose, after its fields: (what is offered, label).
+LINK_CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "outcome": (("outputs", "Contributing outputs"), ("decisions", "Reinforces")),
+    "risk": (("decisions", "Decisions"),),
+}
+
+
+def form_of(kind: str) -> tuple[Field, ...]:
+    """What the app's entry form for ``kind`` asks, in order: the text, the kind's fields
+    marked ``form``, then pickers for its links (each named by what it offers)."""
+    label, placeholder = PROMPTS[kind]
+    text = Field("text", TEXT, label, form=True, placeholder=placeholder)
+    pickers = (Field(source, IDS, label, widget="picker", source=source)
+               for source, label in LINK_CHOICES.get(kind, ()))  # fmt: skip
+    return (text, *(field for field in KINDS[kind] if field.form), *pickers)
+
+
 def fields_of(kind: str) -> tuple[Field, ...]:
     """The fields every record has, then those of ``kind``."""
     return (*COMMON, *KINDS.get(kind, ()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,8 @@ from textual.widgets.select import InvalidSelectValueError
 
 from retro import dates
 from retro.errors import ValidationError
-from retro.model import DATE_DIRECTIONS, FUTURE, Record, coerce
+from retro.fields import LINK_CHOICES, Field, form_of
+from retro.model import FUTURE, Record, coerce
 from retro.present.format import RISK_INPUT, risk
 from retro.present.sanitize import clean
 from retro.tui.text import Loaded, literal
@@ -28,66 +28,9 @@ from retro.tui.widgets import CheckList, FieldInput, Picker, settled
 SCORES = [(literal(str(n)), str(n)) for n in range(1, 6)]
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    """One field of a form: the record field, its label, how it is typed."""
-
-    name: str
-    label: str
-    widget: str = "input"  # input | score | choice | picker
-    placeholder: str = ""
-    default: str = ""
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    source: str = ""  # for pickers: "decisions" or "outputs"
-
-
-TEXT = FieldSpec("text", "What", required=True)
-
-FORMS: dict[str, tuple[FieldSpec, ...]] = {
-    "output": (FieldSpec("text", "Delivered", placeholder="what was delivered", required=True),),
-    "outcome": (
-        FieldSpec("text", "What changed", placeholder="what changed, for someone", required=True),
-        FieldSpec("for_whom", "For whom", placeholder="merchants, new sign-ups, on-call…"),
-        FieldSpec("metric", "Metric", placeholder="the evidence's measure"),
-        FieldSpec("baseline", "Baseline", placeholder="before, e.g. 4.5 days"),
-        FieldSpec("observed", "Observed", placeholder="now, e.g. 1 day"),
-        FieldSpec("observed_at", "Observed when", default="today", placeholder="WHEN"),
-        FieldSpec("evidence", "Evidence", placeholder="a link, a figure, a quote"),
-        FieldSpec("confidence_before", "Confidence before", widget="score"),
-        FieldSpec("confidence_after", "Confidence after", widget="score"),
-        FieldSpec("outputs", "Contributing outputs", widget="picker", source="outputs"),
-        FieldSpec("decisions", "Reinforces", widget="picker", source="decisions"),
-    ),
-    "risk": (
-        FieldSpec("text", "Risk", placeholder="the risk that went down (or up)", required=True),
-        FieldSpec("before", "Before (LxI)", placeholder="likelihood x impact, e.g. 4x3"),
-        FieldSpec("after", "After (LxI)", placeholder="e.g. 2x3"),
-        FieldSpec("evidence", "Evidence", placeholder="what shows it"),
-        FieldSpec("decisions", "Decisions", widget="picker", source="decisions"),
-    ),
-    "lesson": (
-        FieldSpec("text", "Lesson", placeholder="what we learned", required=True),
-        FieldSpec("learned_at", "Learned when", default="now", placeholder="WHEN"),
-        FieldSpec("applies_to", "Applies to", widget="picker", source="decisions"),
-    ),
-    "dependency": (
-        FieldSpec("text", "Dependency", placeholder="what we needed", required=True),
-        FieldSpec("on", "On whom", placeholder="team or system"),
-        FieldSpec("discovered_at", "Discovered", default="now", placeholder="WHEN"),
-        FieldSpec("needed_at", "Needed by", placeholder="WHEN"),
-    ),
-    "action": (
-        FieldSpec("text", "Action", placeholder="decision to reconsider, experiment, follow-up",
-                  required=True),  # fmt: skip
-        FieldSpec("owner", "Owner", placeholder="who follows it up"),
-        FieldSpec("due", "Due", placeholder="WHEN, e.g. next friday"),
-        FieldSpec("expected_outcome", "Expected outcome", placeholder="what should move"),
-    ),
-}
-
 Options = Mapping[str, Iterable[Record]]
-LINK_PICKERS = frozenset({"outputs", "decisions"})  # pickers that set links, not a field
+# Pickers that set links, not a field.
+LINK_PICKERS = frozenset(source for offered in LINK_CHOICES.values() for source, _ in offered)
 
 
 class EntryForm(Vertical):
@@ -105,7 +48,7 @@ class EntryForm(Vertical):
     ) -> None:
         super().__init__(**kwargs)
         self.kind = kind
-        self.specs = FORMS[kind]
+        self.specs = form_of(kind)
         self.options = options
         self.people = [clean(name) for name in people]  # offered as owners
         self.editing: str | None = None
@@ -120,7 +63,7 @@ class EntryForm(Vertical):
                 yield self._editor(spec)
             yield Label("", id=f"error-{spec.name}", classes="field-error", markup=False)
 
-    def _editor(self, spec: FieldSpec) -> Widget:
+    def _editor(self, spec: Field) -> Widget:
         wid = f"field-{spec.name}"
         if spec.widget == "score":
             return Select(SCORES, prompt="1-5", id=wid, compact=True)
@@ -166,7 +109,7 @@ class EntryForm(Vertical):
         """What the fields hold now, as typed."""
         return tuple(self._current(spec) for spec in self.specs)
 
-    def _current(self, spec: FieldSpec) -> object:
+    def _current(self, spec: Field) -> object:
         """What one field holds now."""
         widget = self.query_one(f"#field-{spec.name}")
         if isinstance(widget, Picker):
@@ -212,7 +155,7 @@ class EntryForm(Vertical):
             self._error(spec.name, "")
         self.mark_clean()
 
-    def _set(self, spec: FieldSpec, value: Any) -> None:
+    def _set(self, spec: Field, value: Any) -> None:
         widget = self.query_one(f"#field-{spec.name}")
         if isinstance(widget, Input):
             if isinstance(value, dict) and {"likelihood", "impact"} <= value.keys():
@@ -281,7 +224,7 @@ class EntryForm(Vertical):
             if not raw:
                 fields[spec.name] = None
                 continue
-            direction = DATE_DIRECTIONS.get((self.kind, spec.name))
+            direction = spec.direction
             forward = direction == FUTURE
             try:
                 fields[spec.name] = coerce(
