@@ -119,6 +119,19 @@ def team_list(value: Any, key: str, source: Path) -> frozenset[str]:
     return frozenset(value)
 
 
+def sprint_cadence(config: Mapping[str, Any], source: Path) -> dates.Cadence | None:
+    """The sprint cadence that ``config`` (read from ``source``) sets, if any."""
+    start, length = config.get("sprint_start"), config.get("sprint_length", "2w")
+    if not start:
+        return None
+    try:
+        first = start if isinstance(start, date) else date.fromisoformat(str(start))
+        days = length if isinstance(length, int) else dates.parse_length(str(length))
+        return dates.Cadence(first, days)
+    except (ValueError, dates.DateError) as err:
+        raise RetroError(f"the sprint cadence in {source} is not valid: {err}") from err
+
+
 @dataclass
 class Settings:
     """What a command needs to know, resolved from options, environment, config and defaults."""
@@ -187,16 +200,14 @@ class Settings:
     @cached_property
     def cadence(self) -> dates.Cadence | None:
         """The sprint cadence from the config file, if set."""
-        start, length = self.config.get("sprint_start"), self.config.get("sprint_length", "2w")
-        if not start:
-            return None
-        try:
-            first = start if isinstance(start, date) else date.fromisoformat(str(start))
-            days = length if isinstance(length, int) else dates.parse_length(str(length))
-            return dates.Cadence(first, days)
-        except (ValueError, dates.DateError) as err:
-            message = f"the sprint cadence in {self.config_file} is not valid: {err}"
-            raise RetroError(message) from err
+        return sprint_cadence(self.config, self.config_file)
+
+    def check(self) -> None:
+        """Raise :class:`RetroError` now if the config's sprint cadence is broken.
+
+        The app calls this before it takes over the screen, where the error can be one line.
+        """
+        sprint_cadence(self.config, self.config_file)
 
     def prepare_log_folder(self) -> None:
         """Create the default log's folder; a named log's folder must already exist."""
