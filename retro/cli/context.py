@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
-from retro import dates
 from retro.config import Settings
 from retro.errors import EXIT_DAMAGED, RetroError
 from retro.sanitize import clean
@@ -27,7 +26,10 @@ PROGRESS_BYTES = 20 * 1024 * 1024  # a progress bar when reading more than this
 
 
 class AppContext:
-    """Shared by the commands of one invocation: settings and the repository, made on demand."""
+    """Shared by the commands of one invocation: settings and the repository, made on demand.
+
+    The date parser (dateutil) and TinyDB are imported only when a command needs them.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -51,15 +53,21 @@ class AppContext:
 
     def when(self, text: str, *, forward: bool = False) -> datetime:
         """People's dates; ``forward`` for when something is due (see ``dates``)."""
+        from retro import dates
+
         return dates.parse_when(
             text, now=self.now(), cadence=self.settings.cadence, forward=forward
         )
 
     def day(self, text: str, *, forward: bool = False) -> date:
+        from retro import dates
+
         return dates.parse_day(text, now=self.now(), cadence=self.settings.cadence, forward=forward)
 
     def warn_direction(self, label: str, value: date | str, *, forward: bool) -> None:
         """Warn on stderr when a date lies on the wrong side of today (it is kept)."""
+        from retro import dates
+
         message = dates.direction_warning(label, value, self.now(), forward=forward)
         if message:
             warn(f"warning: {message}")

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 import click
 
-from retro import dates
 from retro.cli.context import AppContext
 from retro.errors import ValidationError
 from retro.model import DATE_DIRECTIONS, ENTRY_KINDS, FUTURE, IDS, coerce, field_type
@@ -52,6 +51,8 @@ class When(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, datetime):
             return value
+        from retro import dates  # the date parser: only when a date is given
+
         app = ctx.find_root().obj if ctx else None
         try:
             if app is None:
@@ -154,7 +155,7 @@ def collect_fields(app: AppContext, kind: str, options: dict[str, Any]) -> dict[
         try:
             value = coerce(kind, name, text, when=when, day=day,
                            ref=lambda ref: app.repo().resolve(ref))  # fmt: skip
-        except (dates.DateError, ValidationError) as err:
+        except ValidationError as err:  # dates.DateError is one
             raise click.BadParameter(str(err), param_hint=flag) from err
         if field_type(kind, name) == IDS and name in fields:
             value = [*fields[name], *value]
