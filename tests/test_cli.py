@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from retro.cli import COMMANDS, cli
-from retro.config import write_config
+from retro.config import Settings, write_config
+from retro.errors import RetroError
+from retro.inputs import read_inputs
 
 NOW = "2026-11-27T10:30:00+01:00"
 
@@ -282,6 +284,27 @@ def test_broken_config_is_a_clear_error(run, isolated: Path) -> None:
     config.write_text("team = [unclosed\n")
     result = run("checkin", "x", log=None)
     assert result.exit_code == 1 and "not valid TOML" in result.stderr
+
+
+def test_a_broken_cadence_fails_the_check_before_the_app(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('sprint_start = "someday"\n')
+    with pytest.raises(RetroError, match="sprint cadence"):
+        Settings(config_file=config).check()
+    config.write_text('sprint_start = "2026-01-05"\nsprint_length = "2w"\n')
+    Settings(config_file=config).check()
+    assert Settings(config_file=config).cadence is not None
+
+
+def test_reading_inputs_tells_the_progress(run, log_path: Path, tmp_path: Path) -> None:
+    run("checkin", "Refunds settle in one day")
+    other = tmp_path / "other.jsonl"
+    run("checkin", "Payouts on time", log=other)
+    told: list[int] = []
+    inputs = read_inputs([log_path, other], skip_bad=False, progress=told.append)
+    assert told == [log_path.stat().st_size, other.stat().st_size]
+    assert {rec["text"] for rec in inputs.current()} == {"Refunds settle in one day",
+                                                        "Payouts on time"}  # fmt: skip
 
 
 def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
