@@ -23,135 +23,44 @@ exits 1 when a ratio misses its target (otherwise the script reports and exits 0
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
+from common import (
+    AUTHOR,
+    JSON_LOADS,
+    TEAM,
+    Targets,
+    arguments,
+    child_env,
+    interleaved,
+    measure,
+    median,
+    mib,
+    ms,
+    retro_command,
+)
 from make_log import Dice, make_log, sample_text
 
 from retro.store import Repository
 
-T = TypeVar("T")
-
-AUTHOR, TEAM = "Ana Costa", "payments"
 SMALL = 100
-TARGETS = {
+TARGETS = Targets({
     "checkin_cli": 1.25,
     "checkin_repository_add": 1.25,
     "log_json_time": 3.0,
     "log_json_peak_memory": 1.5,
-}
+})
+report = TARGETS.report
 OUTCOME_FIELDS = {
     "for_whom": "support agents",
     "metric": "refund time (days)",
     "baseline": 4.5,
     "observed": 1.0,
 }
-
-# Runs a command with its output discarded and prints its wall time, its own peak
-# resident memory (the only child this process ever has) and its exit status.
-_RUNNER = """\
-import resource, subprocess, sys, time
-began = time.perf_counter()
-done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-took = time.perf_counter() - began
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.buffer.write(done.stderr[-4000:])
-print(took, peak, done.returncode)
-"""
-# The baseline of `retro log --format json`: read the log and keep every decoded line.
-_JSON_LOADS = """\
-import json, sys
-with open(sys.argv[1], "rb") as stream:
-    objects = [json.loads(line) for line in stream]
-"""
-
-
-@dataclass
-class Run:
-    seconds: float
-    peak_bytes: int
-
-
-def retro_command() -> list[str]:
-    """The installed ``retro`` next to this interpreter, else ``python -m retro``."""
-    script = Path(sys.executable).parent / "retro"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "retro"]
-
-
-def child_env(tmp: Path) -> dict[str, str]:
-    """The environment of every command: a private config, author and team, cached bytecode."""
-    config = tmp / "config.toml"
-    config.write_text(f'team = "{TEAM}"\nauthor = "{AUTHOR}"\n', encoding="utf-8")
-    env = dict(os.environ)
-    for name in ("RETRO_LOG", "RETRO_NOW", "RETRO_MAX_LOG_BYTES", "PYTHONDONTWRITEBYTECODE"):
-        env.pop(name, None)
-    env.update(
-        RETRO_CONFIG=str(config),
-        RETRO_AUTHOR=AUTHOR,
-        RETRO_TEAM=TEAM,
-        # Start-up as installed (compiled modules cached), without writing next to the sources.
-        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
-    )
-    return env
-
-
-def measure(command: Sequence[str], env: dict[str, str]) -> Run:
-    """Wall time and peak memory of ``command``, measured by a small runner process."""
-    done = subprocess.run(
-        [sys.executable, "-c", _RUNNER, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    try:
-        took, peak, status = done.stdout.split()
-    except ValueError:
-        status = "runner failed"
-    if status != "0" or done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({status}): {done.stderr.strip()[-2000:]}")
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-    return Run(float(took), int(peak) * scale)
-
-
-def interleaved(reps: int, *jobs: Callable[[], T]) -> list[list[T]]:
-    """Run each job ``reps`` times in A B / B A order; the results of each job."""
-    results: list[list[T]] = [[] for _ in jobs]
-    for i in range(reps):
-        order = range(len(jobs)) if i % 2 == 0 else reversed(range(len(jobs)))
-        for j in order:
-            results[j].append(jobs[j]())
-    return results
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.{2 if seconds < 0.01 else 1}f} ms"
-
-
-def mib(size: float) -> str:
-    return f"{size / 2**20:.1f} MiB"
-
-
-def report(name: str, ratio: float, details: str) -> bool:
-    """Print one result line; True when the ratio meets its target."""
-    target = TARGETS[name]
-    print(f"{name}: ratio {ratio:.2f} (target <= {target:g}) [{details}]", flush=True)
-    return ratio <= target
-
 
 def bench_checkin_cli(small: Path, big: Path, entries: int, env: dict[str, str], reps: int) -> bool:
     retro = retro_command()
@@ -205,7 +114,7 @@ def small_vs_big(
 def bench_log_json(big: Path, entries: int, env: dict[str, str], reps: int) -> list[bool]:
     retro = retro_command()
     listing = [*retro, "--log", str(big), "log", "--format", "json"]
-    loads = [sys.executable, "-c", _JSON_LOADS, str(big)]
+    loads = [sys.executable, "-c", JSON_LOADS, str(big)]
     base_runs, retro_runs = interleaved(
         reps, lambda: measure(loads, env), lambda: measure(listing, env)
     )
@@ -228,16 +137,6 @@ def bench_log_json(big: Path, entries: int, env: dict[str, str], reps: int) -> l
             f"line {mib(base_peak)}; {entries:,} entries, {size}",
         ),
     ]
-
-
-def arguments(doc: str, *, entries: bool = True) -> argparse.ArgumentParser:
-    """The options every benchmark takes: --quick, --check and, with ``entries``, --entries."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small, fast run (smoke test)")
-    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    if entries:
-        parser.add_argument("--entries", type=int, help="entries of the big log (default 100,000)")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,46 +31,37 @@ target (otherwise the script reports and exits 0).
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench_log import arguments, child_env, interleaved, median, mib, retro_command
+from common import (
+    Run,
+    Targets,
+    arguments,
+    child_env,
+    interleaved,
+    measure,
+    median,
+    mib,
+    retro_command,
+)
 from make_log import iter_events, make_log
 
 from retro.store.events import PUT, Event, encode, header
 
-TARGETS = {
+TARGETS = Targets({
     "merge_50x2000": 1.5,
     "report_100k": 2.0,
-}
+})
+report = TARGETS.report
 SHARED = 20  # decision events every team log holds
 REPORT_TEAMS = ("payments", "identity", "mobile", "platform", "growth")
 DEFAULT_TIMEOUT = 600.0  # seconds one command may run before it is stopped
 
-# Runs a command with its output discarded, stopping it after a time limit (the
-# first argument), and prints its wall time, its own peak resident memory (the
-# only child this process ever has) and its exit status ("timeout" when stopped).
-_RUNNER = """\
-import resource, subprocess, sys, time
-limit, command = float(sys.argv[1]), sys.argv[2:]
-began = time.perf_counter()
-try:
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          timeout=limit)
-    status, errors = str(done.returncode), done.stderr
-except subprocess.TimeoutExpired as stopped:
-    status, errors = "timeout", stopped.stderr or b""
-took = time.perf_counter() - began
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.buffer.write(errors[-4000:])
-print(took, peak, status)
-"""
 # The floor of merging and reporting: read every input, decode every line and keep
 # it, then write every object back as JSON to one file.
 _FLOOR = """\
@@ -86,33 +77,6 @@ with open(target, "w", encoding="utf-8") as out:
 """
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_bytes: int
-    timed_out: bool = False
-
-
-def measure(command: Sequence[str], env: dict[str, str], limit: float) -> Run:
-    """Wall time and peak memory of ``command``, measured by a small runner process."""
-    done = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(limit), *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=limit + 120,
-        check=False,
-    )
-    try:
-        took, peak, status = done.stdout.split()
-    except ValueError:
-        status = "runner failed"
-    if status not in ("0", "timeout") or done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({status}): {done.stderr.strip()[-2000:]}")
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-    return Run(float(took), int(peak) * scale, status == "timeout")
-
-
 def until_timeout(command: Sequence[str], env: dict[str, str], limit: float) -> Callable[[], Run]:
     """A job measuring ``command``; after it has timed out once it is not run again."""
     stopped: list[Run] = []
@@ -126,13 +90,6 @@ def until_timeout(command: Sequence[str], env: dict[str, str], limit: float) -> 
         return result
 
     return run
-
-
-def report(name: str, ratio: float, details: str) -> bool:
-    """Print one result line; True when the ratio meets its target."""
-    target = TARGETS[name]
-    print(f"{name}: ratio {ratio:.2f} (target <= {target:g}) [{details}]", flush=True)
-    return ratio <= target
 
 
 def shared_decisions(count: int = SHARED) -> list[bytes]:

@@ -44,27 +44,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_log import AUTHOR, TEAM, arguments, interleaved, measure, median, mib, ms
+from common import (
+    AUTHOR,
+    JSON_LOADS,
+    TEAM,
+    Targets,
+    arguments,
+    interleaved,
+    measure,
+    median,
+    mib,
+    ms,
+)
 from make_log import make_log
 
 from retro.resources import sample_logs
 
 PROBE = Path(__file__).resolve().parent / "startup_app.py"
 STALL_LIMIT = 0.25  # seconds: the gap between ticks that the stall ratio is measured against
-TARGETS = {
-    "startup_first_screen": 1.5,
-    "startup_home": 1.5,
-    "startup_home_100k": 1.5,
-    "startup_home_100k_loaded": 3.0,
-    "startup_100k_max_stall": 1.0,
-}
-INFORMATIONAL = {"startup_home_100k_loaded"}
-# The baseline of loading the log: read it and keep every decoded line.
-_JSON_LOADS = """\
-import json, sys
-with open(sys.argv[1], "rb") as stream:
-    objects = [json.loads(line) for line in stream]
-"""
+TARGETS = Targets(
+    {
+        "startup_first_screen": 1.5,
+        "startup_home": 1.5,
+        "startup_home_100k": 1.5,
+        "startup_home_100k_loaded": 3.0,
+        "startup_100k_max_stall": 1.0,
+    },
+    informational=frozenset({"startup_home_100k_loaded"}),
+)
+report = TARGETS.report
 
 
 def app_env(tmp: Path, log: Path) -> dict[str, str]:
@@ -113,13 +121,6 @@ def span(times: list[float]) -> str:
     return f"runs {ms(min(times))} to {ms(max(times))}"
 
 
-def report(name: str, ratio: float, details: str) -> bool:
-    """Print one result line; True when the ratio meets its target (or is informational)."""
-    target = TARGETS[name]
-    print(f"{name}: ratio {ratio:.2f} (target <= {target:g}) [{details}]", flush=True)
-    return ratio <= target or name in INFORMATIONAL
-
-
 def bench_startup(small: Path, big: Path, entries: int, tmp: Path, reps: int) -> list[bool]:
     small_env, big_env = app_env(tmp, small), app_env(tmp, big)
     minimal = timed(probe("minimal"), small_env)
@@ -127,7 +128,7 @@ def bench_startup(small: Path, big: Path, entries: int, tmp: Path, reps: int) ->
     home = timed(probe("filled"), small_env)
     shown = timed(probe("shown"), big_env)
     filled = timed(probe("filled"), big_env)
-    loads = timed([sys.executable, "-c", _JSON_LOADS, str(big)], big_env)
+    loads = timed([sys.executable, "-c", JSON_LOADS, str(big)], big_env)
 
     interleaved(1, minimal, first, home, shown)  # warm up: caches, compiled modules
     # The short runs apart from the long ones, which would disturb them; each start-up

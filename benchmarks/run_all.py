@@ -1,6 +1,8 @@
 """Run every ``bench_*.py`` next to this script, one after the other, and print their output.
 
-Each benchmark prints one line per result, ``name: ratio X.XX (target <= T) [details]``.
+Each benchmark prints one line per result, ``name: ratio X.XX (target <= T) [details]``
+(``common.py`` holds what they share). ``bench_checkin.py`` times ``retro checkin``
+against a bare click program that locks, appends and fsyncs one line.
 ``--quick`` and ``--check`` are passed on to every benchmark. The exit status is 0
 unless a benchmark failed to run, or, with ``--check``, missed a target.
 

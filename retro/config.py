@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import subprocess
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from retro import dates
-from retro.errors import RetroError
+from retro.errors import RetroError, ValidationError
+
+if TYPE_CHECKING:
+    from retro.dates import Cadence
 
 APP = "retro"
 DEFAULT_LOG_NAME = "retro-log.jsonl"
@@ -88,6 +88,8 @@ def write_config(path: Path, values: Mapping[str, Any]) -> None:
 
 def git_user_name() -> str | None:
     """git's ``user.name``, when git is installed and knows it."""
+    import subprocess  # only when no author is named: a check-in usually has one
+
     try:
         done = subprocess.run(
             ["git", "config", "user.name"], capture_output=True, text=True, timeout=3, check=False
@@ -97,14 +99,22 @@ def git_user_name() -> str | None:
     return done.stdout.strip() or None
 
 
+def system_clock() -> datetime:
+    """Now, aware, in the system's current UTC offset (as ``dates.now_local``, without
+    loading the date parser: a check-in needs the time, not dateutil)."""
+    return datetime.now().astimezone()
+
+
 def frozen_clock() -> Callable[[], datetime] | None:
     """A fixed clock from ``RETRO_NOW`` (for reproducible demos and tests), if set."""
     value = os.environ.get("RETRO_NOW")
     if not value:
         return None
+    from retro.dates import parse_iso
+
     try:
-        moment = dates.parse_iso(value)
-    except dates.DateError as err:
+        moment = parse_iso(value)
+    except ValidationError as err:
         raise RetroError(f"RETRO_NOW: {err}") from err
     return lambda: moment
 
@@ -117,6 +127,21 @@ def team_list(value: Any, key: str, source: Path) -> frozenset[str]:
         raise RetroError(f"{key} in {source} must be a list of team names, "
                          'e.g. trusted_teams = ["platform"]')  # fmt: skip
     return frozenset(value)
+
+
+def sprint_cadence(config: Mapping[str, Any], source: Path) -> Cadence | None:
+    """The sprint cadence that ``config`` (read from ``source``) sets, if any."""
+    from retro import dates  # the date parser: only where a date is read
+
+    start, length = config.get("sprint_start"), config.get("sprint_length", "2w")
+    if not start:
+        return None
+    try:
+        first = start if isinstance(start, date) else date.fromisoformat(str(start))
+        days = length if isinstance(length, int) else dates.parse_length(str(length))
+        return dates.Cadence(first, days)
+    except (ValueError, dates.DateError) as err:
+        raise RetroError(f"the sprint cadence in {source} is not valid: {err}") from err
 
 
 @dataclass
@@ -163,6 +188,8 @@ class Settings:
         named = self._pick(self.author_option, "RETRO_AUTHOR", "author")
         if named:
             return named
+        import getpass
+
         try:
             login = getpass.getuser()
         except (KeyError, OSError):
@@ -182,21 +209,19 @@ class Settings:
     @cached_property
     def clock(self) -> Callable[[], datetime]:
         """The clock that stamps entries."""
-        return frozen_clock() or dates.now_local
+        return frozen_clock() or system_clock
 
     @cached_property
-    def cadence(self) -> dates.Cadence | None:
+    def cadence(self) -> Cadence | None:
         """The sprint cadence from the config file, if set."""
-        start, length = self.config.get("sprint_start"), self.config.get("sprint_length", "2w")
-        if not start:
-            return None
-        try:
-            first = start if isinstance(start, date) else date.fromisoformat(str(start))
-            days = length if isinstance(length, int) else dates.parse_length(str(length))
-            return dates.Cadence(first, days)
-        except (ValueError, dates.DateError) as err:
-            message = f"the sprint cadence in {self.config_file} is not valid: {err}"
-            raise RetroError(message) from err
+        return sprint_cadence(self.config, self.config_file)
+
+    def check(self) -> None:
+        """Raise :class:`RetroError` now if the config's sprint cadence is broken.
+
+        The app calls this before it takes over the screen, where the error can be one line.
+        """
+        sprint_cadence(self.config, self.config_file)
 
     def prepare_log_folder(self) -> None:
         """Create the default log's folder; a named log's folder must already exist."""

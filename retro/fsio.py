@@ -20,7 +20,6 @@ import errno
 import fcntl
 import hashlib
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -134,7 +133,7 @@ def copy_lines(source: Path, spans: Iterable[Span], target: Path) -> None:
 def _create_temp(dfd: int, name: str, mode: int) -> tuple[int, str]:
     """A new temp file beside ``name``: created here and now, never an existing name."""
     for _ in range(_TEMP_TRIES):
-        tmp = f".{name[:MAX_NAME_BYTES]}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        tmp = f".{name[:MAX_NAME_BYTES]}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _SIDE_FLAGS
             return os.open(tmp, flags, mode, dir_fd=dfd), tmp

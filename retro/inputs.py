@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-
-import click
 
 from retro.errors import LogError
 from retro.merge import Merge, Trust, merge
-from retro.store.events import Event
+from retro.model import Record
+from retro.store.events import PUT, Event, replay
 from retro.store.journal import Batch, Journal, Problem
-
-PROGRESS_BYTES = 20 * 1024 * 1024  # show a progress bar when reading more than this
 
 
 @dataclass
@@ -40,6 +37,13 @@ class Inputs:
                      base_raw=base.raw, trust=trust)  # fmt: skip
 
 
+    def current(self) -> list[Record]:
+        """The current records of the inputs merged (in memory), oldest first."""
+        events = self.logs[0][1] if len(self.logs) == 1 else self.merged().events
+        found = [event["rec"] for event in replay(events).values() if event["op"] == PUT]
+        found.sort(key=lambda rec: datetime.fromisoformat(rec["created_at"]))
+        return found
+
 def read_held(path: Path) -> list[tuple[Event, bytes | None]]:
     """The events an earlier merge held back in the side file ``path`` (none if it is absent).
 
@@ -55,31 +59,32 @@ def read_held(path: Path) -> list[tuple[Event, bytes | None]]:
     return list(zip(batch.events, batch.raw or [], strict=True))
 
 
-def read_inputs(paths: Sequence[Path], *, skip_bad: bool, raw: bool = True) -> Inputs:
+def read_inputs(
+    paths: Sequence[Path], *, skip_bad: bool, raw: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Inputs:  # fmt: skip
     """Every input's events, with their lines when ``raw`` (to be written as they are).
 
     A damaged line stops everything, naming file and line, unless ``skip_bad``.
+    ``progress`` is told the size of each file once it is read.
     """
     found = Inputs()
-    total = sum(p.stat().st_size for p in paths if p.is_file())
-    shown = total >= PROGRESS_BYTES and sys.stderr.isatty()  # a bar only where one is seen
-    with click.progressbar(length=total, label="merging", file=sys.stderr,
-                           hidden=not shown) as bar:  # fmt: skip
-        for path in paths:
-            journal = Journal(path)
-            batch = journal.read(raw=raw)
-            bad = list(batch.problems)
-            if batch.incomplete_tail:
-                size = path.stat().st_size
-                bad.append(Problem(journal.lines_read + 1, "the last line is incomplete",
-                                   journal.offset, size - journal.offset))  # fmt: skip
-            if bad and not skip_bad:
-                raise LogError(f"{path}: {bad[0]} (nothing was written; --skip-bad merges "
-                               "the good lines and sets the bad ones aside)")  # fmt: skip
-            if bad:
-                found.damaged.append((path, bad))
-            found.logs.append((str(path), batch.events))
-            found.raw.append(batch.raw)
-            found.versions.append(journal.version)
-            bar.update(path.stat().st_size)
+    for path in paths:
+        journal = Journal(path)
+        batch = journal.read(raw=raw)
+        bad = list(batch.problems)
+        if batch.incomplete_tail:
+            size = path.stat().st_size
+            bad.append(Problem(journal.lines_read + 1, "the last line is incomplete",
+                               journal.offset, size - journal.offset))  # fmt: skip
+        if bad and not skip_bad:
+            raise LogError(f"{path}: {bad[0]} (nothing was written; --skip-bad merges "
+                           "the good lines and sets the bad ones aside)")  # fmt: skip
+        if bad:
+            found.damaged.append((path, bad))
+        found.logs.append((str(path), batch.events))
+        found.raw.append(batch.raw)
+        found.versions.append(journal.version)
+        if progress is not None:
+            progress(path.stat().st_size)
     return found

@@ -11,8 +11,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from retro.cli import cli
-from retro.config import write_config
+from retro.cli import COMMANDS, cli
+from retro.config import Settings, write_config
+from retro.errors import RetroError
+from retro.inputs import read_inputs
 
 NOW = "2026-11-27T10:30:00+01:00"
 
@@ -284,14 +286,39 @@ def test_broken_config_is_a_clear_error(run, isolated: Path) -> None:
     assert result.exit_code == 1 and "not valid TOML" in result.stderr
 
 
+def test_a_broken_cadence_fails_the_check_before_the_app(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('sprint_start = "someday"\n')
+    with pytest.raises(RetroError, match="sprint cadence"):
+        Settings(config_file=config).check()
+    config.write_text('sprint_start = "2026-01-05"\nsprint_length = "2w"\n')
+    Settings(config_file=config).check()
+    assert Settings(config_file=config).cadence is not None
+
+
+def test_reading_inputs_tells_the_progress(run, log_path: Path, tmp_path: Path) -> None:
+    run("checkin", "Refunds settle in one day")
+    other = tmp_path / "other.jsonl"
+    run("checkin", "Payouts on time", log=other)
+    told: list[int] = []
+    inputs = read_inputs([log_path, other], skip_bad=False, progress=told.append)
+    assert told == [log_path.stat().st_size, other.stat().st_size]
+    assert {rec["text"] for rec in inputs.current()} == {"Refunds settle in one day",
+                                                        "Payouts on time"}  # fmt: skip
+
+
 def _commands(group: click.Group) -> list[tuple[str, click.Command]]:
-    return sorted(group.commands.items())
+    ctx = click.Context(group)
+    found = [(name, group.get_command(ctx, name)) for name in group.list_commands(ctx)]
+    return [(name, command) for name, command in found if command is not None]
 
 
 def test_every_command_has_help() -> None:
     runner = CliRunner()
     assert cli.help
-    for name, command in _commands(cli):
+    commands = _commands(cli)
+    assert {"checkin", "log", "merge", "report", "run", "decision"} <= dict(commands).keys()
+    for name, command in commands:
         assert command.help and len(command.help) > 20, name
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output, name
@@ -300,18 +327,69 @@ def test_every_command_has_help() -> None:
                 assert param.help, f"{name} {param.opts}"
 
 
-def test_checkin_does_not_import_textual(tmp_path: Path) -> None:
+def test_the_command_list_matches_each_command_s_help() -> None:
+    """``retro --help`` lists the summaries kept beside the lazy commands: they must agree."""
+    for name, command in _commands(cli):
+        for limit in (45, 70, 200):
+            listed = click.Command(name, help=COMMANDS[name].summary).get_short_help_str(limit)
+            assert listed == command.get_short_help_str(limit), name
+
+
+def _imported_by(tmp_path: Path, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """The modules a real ``retro ARGS`` process imported, and how it ended."""
     code = (
         "import sys\n"
         "from retro.cli import main\n"
-        f"sys.argv = ['retro', '--log', {str(tmp_path / 'x.jsonl')!r}, 'checkin', 'hello']\n"
+        f"sys.argv = ['retro', '--log', {str(tmp_path / 'x.jsonl')!r}, *{list(args)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('TEXTUAL' if any(m.startswith('textual') for m in sys.modules) else 'CLEAN',"
-        " file=sys.stderr)\n"
+        "print('MODULES', *sorted(sys.modules), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert "CLEAN" in done.stderr, done.stderr
+    listed = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
+    assert listed, done.stderr
+    return set(listed[-1].split()[1:]), done
+
+
+HEAVY = ("textual", "rich", "tinydb", "retro.report", "retro.merge", "retro.insights",
+         "retro.tui", "retro.present.terminal", "retro.present.tables")  # fmt: skip
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)}
+
+
+def test_checkin_does_not_import_textual(tmp_path: Path) -> None:
+    """A check-in appends without TinyDB, Rich, Textual, the report or the merge."""
+    modules, done = _imported_by(tmp_path, "checkin", "hello", "--kind", "lesson")
+    assert not _heavy(modules), _heavy(modules)
     assert len(done.stdout.strip()) == 36
+    assert "Recorded lesson" in done.stderr
+    log = (tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 2 and '"learned_at"' in log[1]
+
+
+def test_a_checkin_that_links_reads_the_log(tmp_path: Path) -> None:
+    """Resolving --link needs the log read: only then is the repository (TinyDB) loaded."""
+    first, _ = _imported_by(tmp_path, "checkin", "Refunds in a day", "--kind", "decision")
+    modules, done = _imported_by(tmp_path, "checkin", "Shipped", "--kind", "output",
+                                 "--link", "refunds")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "tinydb" in modules and "tinydb" not in first
+
+
+def test_help_imports_no_command(tmp_path: Path) -> None:
+    modules, done = _imported_by(tmp_path, "--help")
+    assert "checkin" in done.stdout and "merge-driver" in done.stdout
+    loaded = {m for m in modules if m.startswith("retro.cli.")}
+    assert loaded == {"retro.cli.context", "retro.cli.lazy"}, loaded
+
+
+def test_every_command_module_imports_alone() -> None:
+    """Each family of commands can be loaded by itself, in a fresh interpreter."""
+    for module in sorted({lazy.module for lazy in COMMANDS.values()}):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True,
+                              text=True, check=False)  # fmt: skip
+        assert done.returncode == 0, f"{module}: {done.stderr[-2000:]}"
 
 
 def test_demo_prints_the_sample_data_without_a_terminal(run) -> None:

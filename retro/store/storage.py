@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from tinydb import TinyDB
@@ -15,43 +12,12 @@ from tinydb.table import Table
 from retro.bulk import gc_paused
 from retro.errors import ValidationError
 from retro.model import Record, record_problem
-from retro.store.events import DEL, PUT, Event, life_of, make_event, outranks
+from retro.store.events import DEL, PUT, Event, outranks
 from retro.store.indexes import Indexes
 from retro.store.journal import Batch, Journal, Problem
+from retro.store.writer import Writer as Writer  # where it long lived: still importable here
 
 TABLE = "records"
-
-
-def _new_origin() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-@dataclass
-class Writer:
-    """Who writes, from where, and the clock that stamps revisions."""
-
-    author: str
-    clock: Callable[[], datetime]
-    origin: str = field(default_factory=_new_origin)
-
-    def event(
-        self,
-        op: str,
-        record_id: str,
-        rec: Record | None,
-        head: Event | None,
-        *,
-        restore: bool = False,
-    ) -> Event:
-        """A new event by this writer, following ``head`` (the record's current revision).
-
-        It carries the head's ``life``, one more when it is a ``restore`` of a deletion.
-        """
-        prev, life = (None, 0) if head is None else (head["rev"], life_of(head))
-        return make_event(
-            op, record_id, rec=rec, prev=prev, at=self.clock(), by=self.author,
-            origin=self.origin, life=life + 1 if restore else life,
-        )  # fmt: skip
 
 
 class JournalStorage(Storage):
