@@ -15,12 +15,14 @@ import click
 
 from retro.cli.context import app_context, handle_errors, open_app
 from retro.cli.options import WHEN, collect_fields, entry_options
+from retro.fields import KINDS
 from retro.model import ENTRY_KINDS, Record
 from retro.present.sanitize import clean
 from retro.store.writer import Writer, append_entry
 
 # Fields filled in with the entry's time when a kind is recorded without them.
-NOW_DEFAULTS = {"lesson": "learned_at", "dependency": "discovered_at"}
+NOW_DEFAULTS = {kind: field.name for kind, declared in KINDS.items()
+                for field in declared if field.default == "now"}  # fmt: skip
 
 
 @click.command()

@@ -12,35 +12,13 @@ import click
 
 from retro.cli.context import AppContext
 from retro.errors import ValidationError
+from retro.fields import options
 from retro.model import DATE_DIRECTIONS, ENTRY_KINDS, FUTURE, IDS, coerce, field_type
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Kind-specific options: flag -> (field, kinds it applies to, help).
-ENTRY_OPTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "--for": ("for_whom", ("outcome",), "Who the outcome changed something for."),
-    "--evidence": ("evidence", ("outcome", "risk"), "What shows it (a link, a figure, a quote)."),
-    "--metric": ("metric", ("outcome",), "The metric the evidence is about."),
-    "--baseline": ("baseline", ("outcome",), "The metric's value before."),
-    "--observed": ("observed", ("outcome",), "The metric's value now."),
-    "--observed-at": ("observed_at", ("outcome",), "WHEN the change was observed."),
-    "--confidence-before": ("confidence_before", ("outcome",), "Predictability before, 1-5."),
-    "--confidence-after": ("confidence_after", ("outcome",), "Predictability after, 1-5."),
-    "--before": ("before", ("risk",), "Risk before, likelihood x impact (e.g. 4x3)."),
-    "--after": ("after", ("risk",), "Risk after, likelihood x impact (e.g. 2x3)."),
-    "--learned": ("learned_at", ("lesson",), "WHEN the lesson was learned (default: now)."),
-    "--applies-to": ("applies_to", ("lesson",), "Decision or outcome the lesson applies to."),
-    "--on": ("on", ("dependency",), "The team or system depended on."),
-    "--discovered": ("discovered_at", ("dependency",), "WHEN it was discovered (default: now)."),
-    "--needed": ("needed_at", ("dependency",), "WHEN it was needed."),
-    "--owner": ("owner", ("action",), "Who follows the action up."),
-    "--due": ("due", ("action",), "WHEN the action is due."),
-    "--expected": ("expected_outcome", ("action",), "The outcome the action should move."),
-    "--status": ("status", ("action",), "open, done, dropped or carried."),
-    "--criteria": ("criteria", ("decision",), "The decision's explicit criteria."),
-    "--review-by": ("review_by", ("decision",), "WHEN the decision is revisited."),
-}
-_MULTIPLE = {"--applies-to"}
+# Kind-specific options, derived from the field registry: flag -> (field, kinds it applies to).
+ENTRY_OPTIONS = options()
 
 
 class When(click.ParamType):  # type: ignore[type-arg]
@@ -102,14 +80,13 @@ period_options = stacked(
 
 def entry_options(func: F) -> F:
     """Add the kind-specific options and ``--field``/``--link`` to a command."""
-    for flag in reversed(ENTRY_OPTIONS):
-        name, kinds, text = ENTRY_OPTIONS[flag]
+    for flag, (field, kinds) in reversed(ENTRY_OPTIONS.items()):
         func = click.option(
             flag,
-            name,
-            multiple=flag in _MULTIPLE,
-            metavar="REF" if flag in _MULTIPLE else None,
-            help=f"{text} [{'/'.join(kinds)}]",
+            field.name,
+            multiple=field.type == IDS,
+            metavar=field.metavar,
+            help=f"{field.help} [{'/'.join(kinds)}]",
         )(func)
     func = click.option(
         "--link", "links", multiple=True, metavar="REF",
@@ -125,7 +102,8 @@ def entry_options(func: F) -> F:
 def _wanted(kind: str, options: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(flag, field, text) of every field that the options name, in order."""
     wanted: list[tuple[str, str, str]] = []
-    for flag, (name, kinds, _) in ENTRY_OPTIONS.items():
+    for flag, (field, kinds) in ENTRY_OPTIONS.items():
+        name = field.name
         value = options.pop(name, None)
         if value in (None, ()):
             continue
