@@ -9,6 +9,8 @@ from typing import Any, Protocol
 from textual.screen import Screen
 from textual.signal import Signal
 
+from retro.tui.session import Session
+
 
 class Navigator(Protocol):
     """The app, as a screen sees it."""
@@ -23,6 +25,15 @@ class Navigator(Protocol):
 
     def go_home(self) -> None:
         """Back to the home screen."""
+
+
+class SessionScreen(Screen[None]):
+    """A screen of the log: the session to read and write it, the navigator to move on."""
+
+    def __init__(self, session: Session, nav: Navigator) -> None:
+        super().__init__()
+        self.session = session
+        self.nav = nav
 
 
 def watch_log(screen: Screen[Any], nav: Navigator, refresh: Callable[[], object]) -> None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Label, LoadingIndicator
 
 from retro.present.format import ratio_text
-from retro.tui.screens.base import Navigator, watch_log
-from retro.tui.session import Session
+from retro.tui.screens.base import SessionScreen, watch_log
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
@@ -19,7 +17,7 @@ DRAW_FIRST = 10_000  # from this many records, the retros are drawn before the d
 BUTTONS = {"start": "app.start_retro", "checkin": "app.checkin", "report": "app.report"}
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(SessionScreen):
     """The team's retros, open and closed, and what is due."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (96, "-wide")]  # narrow: the panes stack
@@ -29,11 +27,6 @@ class HomeScreen(Screen[None]):
         Binding("r", "app.report", "Report"),
         Binding("q", "app.quit", "Quit"),
     ]
-
-    def __init__(self, session: Session, nav: Navigator) -> None:
-        super().__init__()
-        self.session = session
-        self.nav = nav
 
     def compose(self) -> ComposeResult:
         yield Header()

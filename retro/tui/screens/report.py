@@ -6,7 +6,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, LoadingIndicator, TabbedContent
 
 from retro.model import Record
@@ -14,20 +13,14 @@ from retro.present.format import plural, ratio_text
 from retro.present.sanitize import clean
 from retro.present.tables import Table, cell, for_people, label, report_tables
 from retro.report import Report, build_report
-from retro.tui.screens.base import Navigator, watch_log
-from retro.tui.session import Session
+from retro.tui.screens.base import SessionScreen, watch_log
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(SessionScreen):
     """Across every team in the log: figures per sprint, the decision ledger, fragmentation."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
     ready = False
-
-    def __init__(self, session: Session, nav: Navigator) -> None:
-        super().__init__()
-        self.session = session
-        self.nav = nav
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -8,17 +8,15 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Label
 
 from retro.insights import Metrics
-from retro.tui.screens.base import Navigator, watch_log
-from retro.tui.session import Session
+from retro.tui.screens.base import SessionScreen, watch_log
 from retro.tui.text import period_label
 from retro.tui.widgets import STEP_TITLES, CountsPanel, StepBar
 
 
-class StepScreen(Screen[None]):
+class StepScreen(SessionScreen):
     """A step of the retro: the step bar, the step's body, the live counts."""
 
     STEP: ClassVar[str] = "frame"
@@ -29,11 +27,6 @@ class StepScreen(Screen[None]):
         Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
         Binding("escape", "home", "Home"),
     ]
-
-    def __init__(self, session: Session, nav: Navigator) -> None:
-        super().__init__()
-        self.session = session
-        self.nav = nav
 
     def compose(self) -> ComposeResult:
         retro = self.session.retro
