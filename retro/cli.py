@@ -525,10 +525,10 @@ def compact(ctx: click.Context) -> None:
     from retro.store.journal import Journal
 
     path = _app(ctx).settings.log
-    kept, dropped, rejected, side = Journal(path).compact()
-    click.echo(f"{path}: {kept} events kept, {dropped} duplicates dropped", err=True)
-    if side:
-        click.echo(f"{rejected} damaged lines moved, verbatim, to {side}", err=True)
+    done = Journal(path).compact()
+    click.echo(f"{path}: {done.kept} events kept, {done.dropped} duplicates dropped", err=True)
+    if done.side:
+        click.echo(f"{done.rejected} damaged lines moved, verbatim, to {done.side}", err=True)
 
 
 @cli.command()

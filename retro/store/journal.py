@@ -75,6 +75,16 @@ class Batch:
     raw: list[bytes] | None = None  # each event's line as read, when asked for
 
 
+@dataclass(frozen=True)
+class Compaction:
+    """What :meth:`Journal.compact` did."""
+
+    kept: int  # events written
+    dropped: int  # duplicate events left out
+    rejected: int  # damaged lines set aside
+    side: Path | None  # where they were set aside (None: there were none)
+
+
 def decode_line(raw: bytes, size: int | None = None) -> Event | str:
     """The event on one line, or a message saying what is wrong with it."""
     size = len(raw) if size is None else size
@@ -365,12 +375,11 @@ class Journal:
             raise LogError(refusal) from err
 
 
-    def compact(self) -> tuple[int, int, int, Path | None]:
+    def compact(self) -> Compaction:
         """Rewrite the log atomically: duplicates dropped, deterministic order.
 
         Damaged lines (a torn last line included) are moved, verbatim, to
-        ``<log>.rejected``. Returns (events kept, duplicates dropped, lines
-        rejected, side file or None).
+        ``<log>.rejected``.
         """
         with self._locked(create=False):
             batch = self.read()
@@ -386,4 +395,4 @@ class Journal:
                 copy_lines(self.path, rejected, side)
             self.rewrite(rewritten(max(self.version, VERSION), ordered))
         self._file = None
-        return len(ordered), len(batch.events) - len(ordered), len(rejected), side
+        return Compaction(len(ordered), len(batch.events) - len(ordered), len(rejected), side)
