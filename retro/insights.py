@@ -30,25 +30,62 @@ def by_id(records: Iterable[Record]) -> dict[str, Record]:
     return {rec["id"]: rec for rec in records}
 
 
-def link_index(records: Iterable[Record]) -> dict[str, set[str]]:
-    """Undirected neighbours of every linked record, by id."""
-    index: dict[str, set[str]] = {}
-    for rec in records:
+class Links(dict[str, set[str]]):
+    """Undirected neighbours by id, kept up to date as records come and go.
+
+    Id -> the ids it links to or that link to it (a record linked to nothing has
+    no entry; a link to itself is no link). :func:`link_index` builds one from
+    records; the store keeps one as the log changes. A dict for the speed of its
+    lookups: read it, change it only through :meth:`add` and :meth:`discard`.
+    """
+
+    def __init__(self, records: Iterable[Record] = ()) -> None:
+        super().__init__()
+        self._out: dict[str, list[str]] = {}  # the ids each record itself links to
+        add = self.add
+        for rec in records:
+            add(rec)
+
+    def add(self, rec: Record) -> None:
+        """Count the links of a current record (its earlier state, if any, discarded first)."""
         rid = rec["id"]
-        for other in link_targets(rec):
-            if other == rid:
-                continue
-            mine = index.get(rid)
-            if mine is None:
-                index[rid] = {other}
-            else:
-                mine.add(other)
-            theirs = index.get(other)
+        targets = link_targets(rec)
+        if targets and rid in targets:
+            targets = [other for other in targets if other != rid]
+        if not targets:
+            return
+        self._out[rid] = targets
+        mine = self.get(rid)
+        if mine is None:
+            self[rid] = set(targets)
+        else:
+            mine.update(targets)
+        for other in targets:
+            theirs = self.get(other)
             if theirs is None:
-                index[other] = {rid}
+                self[other] = {rid}
             else:
                 theirs.add(rid)
-    return index
+
+    def discard(self, rec: Record) -> None:
+        """Forget the links of a record that is no longer current (the ones to it stay)."""
+        rid = rec["id"]
+        for other in self._out.pop(rid, ()):
+            if rid not in self._out.get(other, ()):  # not linked the other way round as well
+                self._unlink(rid, other)
+                self._unlink(other, rid)
+
+    def _unlink(self, one: str, two: str) -> None:
+        found = self.get(one)
+        if found is not None:
+            found.discard(two)
+            if not found:
+                del self[one]
+
+
+def link_index(records: Iterable[Record]) -> Links:
+    """Undirected neighbours of every linked record, by id."""
+    return Links(records)
 
 
 def moment(stamp: Any) -> datetime | None:

@@ -14,6 +14,7 @@ from tinydb.queries import QueryInstance
 
 from retro.dates import now_local
 from retro.errors import RecordNotFound, RetroError
+from retro.insights import LinkIndex
 from retro.model import Record, new_record, validate
 from retro.store.events import DEL, MAX_LIFE, PUT, Event, life_of
 from retro.store.journal import Journal, Problem
@@ -287,10 +288,11 @@ class Repository:
             ids = set.intersection(*pools)
         return sorted(ids, key=indexes.order.__getitem__)
 
-    def links(self) -> Mapping[str, AbstractSet[str]]:
-        """Every record's neighbours (links either way), kept up to date."""
+    def links(self) -> LinkIndex:
+        """Every record's neighbours (links either way), kept up to date: what
+        :func:`retro.insights.link_index` finds over :meth:`records`."""
         self._ensure()
-        return self.storage.indexes
+        return self.storage.indexes.links
 
     def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
         """The current record that ``ref`` names (see :meth:`resolve`)."""
