@@ -17,7 +17,7 @@ from retro.merge import FUTURE_TOLERANCE, Trust, merge
 from retro.store import Repository
 from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
-from retro.store.storage import JournalStorage, Writer
+from retro.store.storage import JournalStorage
 from tests.conftest import START, Clock
 from tests.test_merge import histories, split
 
@@ -153,7 +153,7 @@ def test_what_a_restore_brings_back_does_not_depend_on_the_order_read(
     _, events = case
     events = list(events)
     order.shuffle(events)
-    storage = JournalStorage(Journal(Path("unused.jsonl")), Writer("Ana", Clock()))
+    storage = JournalStorage(Journal(Path("unused.jsonl")))
     storage.apply(events)
     assert storage.heads == replay(events)
     expected = {rid: replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]

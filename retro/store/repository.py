@@ -54,7 +54,7 @@ class Repository:
         self.team = team
         self.journal = Journal(self.path)
         self.writer = Writer(author, clock)
-        self.db = open_db(self.journal, self.writer)
+        self.db = open_db(self.journal)
         self.table = self.db.table(TABLE)
         self.storage: JournalStorage = self.db.storage  # type: ignore[assignment]
 
@@ -189,10 +189,7 @@ class Repository:
         return self.storage.records[rid]
 
     def _write(self, op: str, rec: Record, *, restore: bool = False) -> None:
-        """One revision of one loaded record: a single append, like :meth:`add`.
-
-        (TinyDB's own writes compare the whole table; a single edit need not.)
-        """
+        """One revision of one loaded record: a single append, like :meth:`add`."""
         head = self.storage.heads[rec["id"]]
         event = self.writer.event(op, rec["id"], rec if op == PUT else None, head, restore=restore)
         self.journal.append([event])
