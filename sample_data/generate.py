@@ -2511,8 +2511,7 @@ class Log:
     def __init__(self, path: Path, team: str, utc_offset: timedelta, origin: str) -> None:
         self.tz = timezone(utc_offset)
         self.clock = Clock(datetime.combine(FIRST_SPRINT, time(), tzinfo=self.tz))
-        self.repo = Repository(path, author=team, team=team, clock=self.clock)
-        self.repo.writer.origin = origin
+        self.repo = Repository(path, author=team, team=team, clock=self.clock, origin=origin)
         self.ids: dict[str, str] = {}
 
     def _value(self, kind: str, name: str, value: Any, start: date) -> Any:
@@ -2530,7 +2529,7 @@ class Log:
     def apply(self, step: Step, when: datetime, start: date, retro: str | None = None) -> None:
         """Write ``step`` at ``when``; ``start`` is the first day of its sprint."""
         self.clock.now = when
-        self.repo.writer.author = step.by or self.repo.writer.author
+        self.repo.author = step.by or self.repo.author
         if isinstance(step, Entry):
             if step.key in self.ids:
                 raise ValueError(f"{self.repo.team}: the key {step.key!r} is used twice")

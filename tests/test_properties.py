@@ -44,7 +44,7 @@ def run(ops: list[tuple], path: Path) -> dict[str, str]:
     removed: dict[str, str] = {}
     for number, op in enumerate(ops):
         repo = writers[number % 2]
-        if repo.storage.loaded:
+        if repo.loaded:
             repo.refresh()
         live, dead = sorted(expected), sorted(removed)
         if dead and op[0] == "restore":
@@ -61,7 +61,7 @@ def run(ops: list[tuple], path: Path) -> dict[str, str]:
             rid = live[op[1] % len(live)]
             repo.remove(rid)
             removed[rid] = expected.pop(rid)
-        if not repo.storage.loaded:
+        if not repo.loaded:
             repo.load(missing_ok=True)
     return expected
 
