@@ -42,9 +42,8 @@ class Links(dict[str, set[str]]):
     def __init__(self, records: Iterable[Record] = ()) -> None:
         super().__init__()
         self._out: dict[str, list[str]] = {}  # the ids each record itself links to
-        add = self.add
         for rec in records:
-            add(rec)
+            self.add(rec)
 
     def add(self, rec: Record) -> None:
         """Count the links of a current record (its earlier state, if any, discarded first)."""
@@ -55,11 +54,7 @@ class Links(dict[str, set[str]]):
         if not targets:
             return
         self._out[rid] = targets
-        mine = self.get(rid)
-        if mine is None:
-            self[rid] = set(targets)
-        else:
-            mine.update(targets)
+        self.setdefault(rid, set()).update(targets)
         for other in targets:
             theirs = self.get(other)
             if theirs is None:

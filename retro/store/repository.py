@@ -64,9 +64,9 @@ class Repository:
         self.team = team
         self._journal = Journal(self.path)
         self._writer = Writer(author, clock) if origin is None else Writer(author, clock, origin)
-        self._db = open_db(self._journal)
-        self._table = self._db.table(TABLE)
-        self._storage: JournalStorage = self._db.storage  # type: ignore[assignment]
+        db = open_db(self._journal)
+        self._table = db.table(TABLE)
+        self._storage: JournalStorage = db.storage  # type: ignore[assignment]
 
     # --- state ------------------------------------------------------------------------
 
