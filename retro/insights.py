@@ -41,32 +41,33 @@ class Links(dict[str, set[str]]):
 
     def __init__(self, records: Iterable[Record] = ()) -> None:
         super().__init__()
-        self._out: dict[str, list[str]] = {}  # the ids each record itself links to
         for rec in records:
             self.add(rec)
 
     def add(self, rec: Record) -> None:
         """Count the links of a current record (its earlier state, if any, discarded first)."""
         rid = rec["id"]
-        targets = link_targets(rec)
-        if targets and rid in targets:
-            targets = [other for other in targets if other != rid]
-        if not targets:
-            return
-        self._out[rid] = targets
-        self.setdefault(rid, set()).update(targets)
-        for other in targets:
-            theirs = self.get(other)
+        get = self.get  # (a local: this runs for every record of a log)
+        for other in link_targets(rec):
+            if other == rid:
+                continue
+            mine, theirs = get(rid), get(other)
+            if mine is None:
+                self[rid] = {other}
+            else:
+                mine.add(other)
             if theirs is None:
                 self[other] = {rid}
             else:
                 theirs.add(rid)
 
-    def discard(self, rec: Record) -> None:
-        """Forget the links of a record that is no longer current (the ones to it stay)."""
+    def discard(self, rec: Record, current: Mapping[str, Record]) -> None:
+        """Forget the links of a record that is no longer current; ``current`` holds the
+        records counted so far (the links to ``rec`` from them stay)."""
         rid = rec["id"]
-        for other in self._out.pop(rid, ()):
-            if rid not in self._out.get(other, ()):  # not linked the other way round as well
+        for other in link_targets(rec):
+            back = current.get(other)
+            if other != rid and (back is None or rid not in link_targets(back)):
                 self._unlink(rid, other)
                 self._unlink(other, rid)
 

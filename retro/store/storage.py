@@ -78,7 +78,7 @@ class JournalStorage(Storage):
     def indexes(self) -> Indexes:
         """Ids by kind and retro, and links: built on first use, then kept up to date."""
         if self._indexes is None:
-            self._indexes = Indexes(self.records.values())
+            self._indexes = Indexes(self.records)
         return self._indexes
 
     # --- replay ----------------------------------------------------------------------
