@@ -30,25 +30,58 @@ def by_id(records: Iterable[Record]) -> dict[str, Record]:
     return {rec["id"]: rec for rec in records}
 
 
-def link_index(records: Iterable[Record]) -> dict[str, set[str]]:
-    """Undirected neighbours of every linked record, by id."""
-    index: dict[str, set[str]] = {}
-    for rec in records:
+class Links(dict[str, set[str]]):
+    """Undirected neighbours by id, kept up to date as records come and go.
+
+    Id -> the ids it links to or that link to it (a record linked to nothing has
+    no entry; a link to itself is no link). :func:`link_index` builds one from
+    records; the store keeps one as the log changes. A dict for the speed of its
+    lookups: read it, change it only through :meth:`add` and :meth:`discard`.
+    """
+
+    def __init__(self, records: Iterable[Record] = ()) -> None:
+        super().__init__()
+        for rec in records:
+            self.add(rec)
+
+    def add(self, rec: Record) -> None:
+        """Count the links of a current record (its earlier state, if any, discarded first)."""
         rid = rec["id"]
+        get = self.get  # (a local: this runs for every record of a log)
         for other in link_targets(rec):
             if other == rid:
                 continue
-            mine = index.get(rid)
+            mine, theirs = get(rid), get(other)
             if mine is None:
-                index[rid] = {other}
+                self[rid] = {other}
             else:
                 mine.add(other)
-            theirs = index.get(other)
             if theirs is None:
-                index[other] = {rid}
+                self[other] = {rid}
             else:
                 theirs.add(rid)
-    return index
+
+    def discard(self, rec: Record, current: Mapping[str, Record]) -> None:
+        """Forget the links of a record that is no longer current; ``current`` holds the
+        records counted so far (the links to ``rec`` from them stay)."""
+        rid = rec["id"]
+        for other in link_targets(rec):
+            back = current.get(other)
+            if other != rid and (back is None or rid not in link_targets(back)):
+                self._unlink(rid, other)
+                self._unlink(other, rid)
+
+    def _unlink(self, one: str, two: str) -> None:
+        found = self.get(one)
+        if found is not None:
+            found.discard(two)
+            if not found:
+                del self[one]
+
+
+def link_index(records: Iterable[Record]) -> Links:
+    """Undirected neighbours of every linked record, by id."""
+    return Links(records)
 
 
 def moment(stamp: Any) -> datetime | None:

@@ -377,12 +377,12 @@ def test_a_slow_poll_still_sees_every_append(env: dict[str, str], tmp_path: Path
     log = tmp_path / "team.jsonl"
     assert retro(env, "checkin", "first", log=log).code == EXIT_OK
     reader = Repository(log, author="reader", team="qa").load()
-    version = reader.storage.version
+    version = reader.version
     for text in ("second", "third"):
         assert retro(env, "checkin", text, log=log).code == EXIT_OK
         time.sleep(0.01)
         assert len(reader.refresh()) == 1
-    assert reader.storage.version == version + 2  # two increments: no reload in between
+    assert reader.version == version + 2  # two increments: no reload in between
     assert [r["text"] for r in reader.all()] == ["first", "second", "third"]
     os.utime(log)  # touched, not changed: still nothing new
     assert reader.refresh() == set()

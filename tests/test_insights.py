@@ -322,6 +322,14 @@ def test_link_index_is_undirected(world: World) -> None:
     assert w.id("P3") not in index
 
 
+def test_a_link_to_itself_is_no_link(repo: Repository) -> None:
+    """The index built from records and the one the store keeps agree: no self-links."""
+    rec = repo.add("output", "Shipped")
+    repo.edit(rec["id"], link=[rec["id"]])
+    assert rec["id"] in repo.get(rec["id"])["links"]
+    assert link_index(repo.records().values()) == {} and dict(repo.links()) == {}
+
+
 def test_retro_entries_and_by_id(world: World) -> None:
     records = list(world.records.values())
     retro_id = world.id("R")

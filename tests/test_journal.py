@@ -240,9 +240,9 @@ def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
         out.write(b'{"torn":')
     mode = 0o640
     os.chmod(log_path, mode)
-    kept, dropped, rejected, side = journal.compact()
-    assert (kept, dropped, rejected) == (2, 1, 2)
-    assert side is not None and side.read_bytes() == b'garbage line\n{"torn":\n'
+    done = journal.compact()
+    assert (done.kept, done.dropped, done.rejected) == (2, 1, 2)
+    assert done.side is not None and done.side.read_bytes() == b'garbage line\n{"torn":\n'
     batch, extra = Journal(log_path).scan()
     assert [e["rec"]["text"] for e in batch.events] == ["early", "late"]
     assert not batch.problems and not extra

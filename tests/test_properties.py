@@ -11,11 +11,12 @@ from random import Random
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retro.errors import NotALogError
+from retro.insights import link_index
 from retro.merge import FUTURE_TOLERANCE, Trust, merge
 from retro.store import Repository
 from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
-from retro.store.storage import JournalStorage, Writer
+from retro.store.storage import JournalStorage
 from tests.conftest import START, Clock
 from tests.test_merge import histories, split
 
@@ -42,7 +43,7 @@ def run(ops: list[tuple], path: Path) -> dict[str, str]:
     removed: dict[str, str] = {}
     for number, op in enumerate(ops):
         repo = writers[number % 2]
-        if repo.storage.loaded:
+        if repo.loaded:
             repo.refresh()
         live, dead = sorted(expected), sorted(removed)
         if dead and op[0] == "restore":
@@ -59,7 +60,7 @@ def run(ops: list[tuple], path: Path) -> dict[str, str]:
             rid = live[op[1] % len(live)]
             repo.remove(rid)
             removed[rid] = expected.pop(rid)
-        if not repo.storage.loaded:
+        if not repo.loaded:
             repo.load(missing_ok=True)
     return expected
 
@@ -151,7 +152,7 @@ def test_what_a_restore_brings_back_does_not_depend_on_the_order_read(
     _, events = case
     events = list(events)
     order.shuffle(events)
-    storage = JournalStorage(Journal(Path("unused.jsonl")), Writer("Ana", Clock()))
+    storage = JournalStorage(Journal(Path("unused.jsonl")))
     storage.apply(events)
     assert storage.heads == replay(events)
     expected = {rid: replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]
@@ -184,3 +185,43 @@ def test_what_is_held_back_keeps_the_algebra_of_what_is_merged(
     text, held = merged(a, b, c)
     kept = {json.loads(line)["rev"] for line in text.splitlines()[1:]}
     assert kept | held == {e["rev"] for e in a + b + c}  # merged or held: nothing lost
+
+
+# A change of links: (kind added, targets by index, or "link"/"unlink"/"remove"/"restore" + indexes)
+link_ops = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["output", "lesson"]), st.lists(st.integers(0, 9), max_size=3)),
+        st.tuples(st.sampled_from(["link", "unlink"]), st.integers(0, 9), st.integers(0, 9)),
+        st.tuples(st.sampled_from(["remove", "restore"]), st.integers(0, 9)),
+    ),
+    max_size=25,
+)
+
+
+@SETTINGS
+@given(ops=link_ops)
+def test_the_stores_link_index_is_the_link_index_of_its_records(ops: list[tuple]) -> None:
+    """However records are linked, unlinked, removed and restored (links both ways and to
+    themselves included), the index kept up to date equals the one built from scratch."""
+    with tempfile.TemporaryDirectory() as folder:
+        repo = Repository(Path(folder) / "log.jsonl", author="Ana", team="t", clock=Clock())
+        repo.load(missing_ok=True).links()  # built now: every change below updates it
+        ids: list[str] = []
+        for op, *args in ops:
+            if op in ("output", "lesson"):
+                targets = [ids[n % len(ids)] for n in args[0]] if ids else []
+                fields = {"applies_to": targets} if op == "lesson" else {}
+                links = targets if op == "output" else []
+                ids.append(repo.add(op, "entry", links=links, fields=fields)["id"])
+            elif ids:
+                one, other = (ids[n % len(ids)] for n in (args[0], args[-1]))
+                alive = repo.record(one) is not None
+                if alive and op == "link":
+                    repo.edit(one, link=[other])
+                elif alive and op == "unlink":
+                    repo.edit(one, unlink=[other])
+                elif alive and op == "remove":
+                    repo.remove(one)
+                elif not alive and op == "restore":
+                    repo.restore(one)
+            assert repo.links() == link_index(repo.records().values())

@@ -277,9 +277,10 @@ async def test_resume_after_the_terminal_is_killed(settings: Settings) -> None:
 
 async def test_report_screen_from_home(tmp_path: Path, isolated: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from retro.fsio import write_atomically
     from retro.merge import merge
     from retro.resources import sample_logs
-    from retro.store.journal import Journal, write_atomically
+    from retro.store.journal import Journal
 
     monkeypatch.setenv("RETRO_NOW", NOW)
     log = tmp_path / "all-teams.jsonl"

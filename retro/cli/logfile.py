@@ -52,10 +52,10 @@ def verify(ctx: click.Context, log_path: str | None) -> None:
 def compact(ctx: click.Context) -> None:
     """Rewrite the log atomically: duplicates dropped, damaged lines set aside, nothing lost."""
     path = app_context(ctx).settings.log
-    kept, dropped, rejected, side = Journal(path).compact()
-    click.echo(f"{path}: {kept} events kept, {dropped} duplicates dropped", err=True)
-    if side:
-        click.echo(f"{rejected} damaged lines moved, verbatim, to {side}", err=True)
+    done = Journal(path).compact()
+    click.echo(f"{path}: {done.kept} events kept, {done.dropped} duplicates dropped", err=True)
+    if done.side:
+        click.echo(f"{done.rejected} damaged lines moved, verbatim, to {done.side}", err=True)
 
 
 @click.command()

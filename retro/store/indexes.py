@@ -7,30 +7,28 @@ the entries of a retro, the neighbours of a record — without scanning the log.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Set
+from collections.abc import Mapping
 from datetime import datetime
 
-from retro.model import Record, link_targets
+from retro.insights import Links
+from retro.model import Record
 
-_EMPTY: frozenset[str] = frozenset()
 
+class Indexes:
+    """Ids by kind, team and retro, each record's place and time, and :attr:`links`
+    (the same neighbours :func:`retro.insights.link_index` finds, kept up to date)."""
 
-class Indexes(Mapping[str, Set[str]]):
-    """Ids by kind, team and retro, and links in both directions.
-
-    As a mapping it is the undirected link index: id -> the ids it links to or
-    that link to it.
-    """
-
-    def __init__(self, records: Iterable[Record] = ()) -> None:
+    def __init__(self, records: Mapping[str, Record]) -> None:
+        """Index ``records`` (current records by id), then follow their changes: call
+        :meth:`discard` before a record changes or goes, :meth:`add` once it is in."""
+        self._records = records
         self.by_kind: defaultdict[str, set[str]] = defaultdict(set)
         self.by_team: defaultdict[str, set[str]] = defaultdict(set)
         self.by_retro: defaultdict[str, set[str]] = defaultdict(set)
-        self.out: dict[str, list[str]] = {}
-        self.into: defaultdict[str, set[str]] = defaultdict(set)
+        self.links = Links()
         self.order: dict[str, int] = {}  # when each record was first seen
         self.created: dict[str, float] = {}  # each record's created_at, as a timestamp
-        for rec in records:
+        for rec in records.values():
             self.add(rec)
 
     def add(self, rec: Record) -> None:
@@ -42,10 +40,7 @@ class Indexes(Mapping[str, Set[str]]):
         self.by_team[rec["team"]].add(rid)
         if rec.get("retro"):
             self.by_retro[rec["retro"]].add(rid)
-        targets = link_targets(rec)
-        self.out[rid] = targets
-        for target in targets:
-            self.into[target].add(rid)
+        self.links.add(rec)
 
     def discard(self, rec: Record) -> None:
         """Forget a record that is no longer current."""
@@ -55,17 +50,4 @@ class Indexes(Mapping[str, Set[str]]):
         self.by_team[rec["team"]].discard(rid)
         if rec.get("retro"):
             self.by_retro[rec["retro"]].discard(rid)
-        for target in self.out.pop(rid, ()):
-            self.into[target].discard(rid)
-
-    def __getitem__(self, rid: str) -> Set[str]:
-        found = self.into.get(rid, _EMPTY) | set(self.out.get(rid, ()))
-        if not found and rid not in self.out:
-            raise KeyError(rid)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.out)
-
-    def __len__(self) -> int:
-        return len(self.out)
+        self.links.discard(rec, self._records)

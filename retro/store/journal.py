@@ -21,10 +21,7 @@ from typing import BinaryIO
 from retro import fsio
 from retro.bulk import gc_paused
 from retro.errors import LogError, NotALogError, TooLargeError
-from retro.fsio import (
-    copy_lines as copy_lines,  # where they long lived: still importable here
-    write_atomically as write_atomically,
-)
+from retro.fsio import copy_lines, write_atomically
 from retro.model import MAX_LINE_BYTES
 from retro.store.events import (
     VERSION,
@@ -75,6 +72,16 @@ class Batch:
     problems: list[Problem] = field(default_factory=list)
     incomplete_tail: bool = False  # the last line has no newline yet and does not parse
     raw: list[bytes] | None = None  # each event's line as read, when asked for
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """What :meth:`Journal.compact` did."""
+
+    kept: int  # events written
+    dropped: int  # duplicate events left out
+    rejected: int  # damaged lines set aside
+    side: Path | None  # where they were set aside (None: there were none)
 
 
 def decode_line(raw: bytes, size: int | None = None) -> Event | str:
@@ -367,12 +374,11 @@ class Journal:
             raise LogError(refusal) from err
 
 
-    def compact(self) -> tuple[int, int, int, Path | None]:
+    def compact(self) -> Compaction:
         """Rewrite the log atomically: duplicates dropped, deterministic order.
 
         Damaged lines (a torn last line included) are moved, verbatim, to
-        ``<log>.rejected``. Returns (events kept, duplicates dropped, lines
-        rejected, side file or None).
+        ``<log>.rejected``.
         """
         with self._locked(create=False):
             batch = self.read()
@@ -388,4 +394,4 @@ class Journal:
                 copy_lines(self.path, rejected, side)
             self.rewrite(rewritten(max(self.version, VERSION), ordered))
         self._file = None
-        return len(ordered), len(batch.events) - len(ordered), len(rejected), side
+        return Compaction(len(ordered), len(batch.events) - len(ordered), len(rejected), side)

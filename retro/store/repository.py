@@ -13,10 +13,12 @@ from tinydb.queries import QueryInstance
 
 from retro.dates import now_local
 from retro.errors import RecordNotFound, RetroError
+from retro.insights import LinkIndex
 from retro.model import Record, new_record, validate
 from retro.store.events import DEL, MAX_LIFE, PUT, Event, life_of
 from retro.store.journal import Journal, Problem
-from retro.store.storage import TABLE, JournalStorage, Writer, open_db
+from retro.store.storage import TABLE, JournalStorage, open_db
+from retro.store.writer import Writer
 
 MIN_PREFIX = 4
 
@@ -38,6 +40,13 @@ class Repository:
     Adding a record appends one event without reading the log. Everything else
     (queries, lookups, edits, deletions) works on the replayed state, which
     :meth:`refresh` brings up to date with what other processes appended.
+
+    What the rest of retro uses: :attr:`path`, :attr:`team`, :attr:`author`;
+    the state read so far: :meth:`load`, :meth:`refresh`, :attr:`loaded`,
+    :attr:`version`, :attr:`problems`, :attr:`incomplete_tail`; changes, each one
+    append: :meth:`add`, :meth:`edit`, :meth:`remove`, :meth:`restore`; reads:
+    :meth:`record`, :meth:`records`, :meth:`all`, :meth:`find`, :meth:`get`,
+    :meth:`resolve`, :meth:`links`, :meth:`history`; and :meth:`clock`.
     """
 
     def __init__(
@@ -47,65 +56,78 @@ class Repository:
         author: str,
         team: str,
         clock: Callable[[], datetime] = now_local,
+        origin: str | None = None,
     ) -> None:
+        """``origin`` names this writer in the revisions it writes (a fresh random one
+        by default): give it only to write reproducible logs."""
         self.path = Path(path)
         self.team = team
-        self.journal = Journal(self.path)
-        self.writer = Writer(author, clock)
-        self.db = open_db(self.journal, self.writer)
-        self.table = self.db.table(TABLE)
-        self.storage: JournalStorage = self.db.storage  # type: ignore[assignment]
+        self._journal = Journal(self.path)
+        self._writer = Writer(author, clock) if origin is None else Writer(author, clock, origin)
+        db = open_db(self._journal)
+        self._table = db.table(TABLE)
+        self._storage: JournalStorage = db.storage  # type: ignore[assignment]
 
     # --- state ------------------------------------------------------------------------
 
     @property
     def problems(self) -> list[Problem]:
         """Damaged lines met while reading (skipped)."""
-        return self.storage.problems
+        return self._storage.problems
 
     @property
     def incomplete_tail(self) -> bool:
         """True when the last line is torn (or still being written)."""
-        return self.storage.incomplete_tail
+        return self._storage.incomplete_tail
+
+    @property
+    def loaded(self) -> bool:
+        """True once the log was read (:meth:`load`, or a first query): until then, adding
+        an entry only appends."""
+        return self._storage.loaded
 
     @property
     def author(self) -> str:
-        """Who this repository records as."""
-        return self.writer.author
+        """Who this repository records as (who the next revisions are by)."""
+        return self._writer.author
+
+    @author.setter
+    def author(self, name: str) -> None:
+        self._writer.author = name
 
     @property
     def version(self) -> int:
         """A number that changes whenever the state read from the log changes."""
-        return self.storage.version
+        return self._storage.version
 
     def record(self, rid: str) -> Record | None:
         """The current record with id ``rid`` as read so far (None: unknown or deleted)."""
-        return self.storage.records.get(rid)
+        return self._storage.records.get(rid)
 
     def records(self) -> Mapping[str, Record]:
         """Every current record by id, as read so far: the context the insights and the
         report read. A live view, not a copy: it follows the log; do not change it."""
-        return self.storage.records
+        return self._storage.records
 
     def clock(self) -> datetime:
         """Now, as this repository stamps it."""
-        return self.writer.clock()
+        return self._writer.clock()
 
     def load(self, *, missing_ok: bool = False) -> Repository:
         """Read the whole log (raises :class:`~retro.errors.LogError` if it is unusable).
 
         With ``missing_ok``, a log that does not exist yet reads as empty.
         """
-        self.storage.missing_ok = missing_ok
-        self.storage.load()
-        self.table.clear_cache()
+        self._storage.missing_ok = missing_ok
+        self._storage.load()
+        self._table.clear_cache()
         return self
 
     def refresh(self) -> set[str]:
         """Read what was appended since; return the ids of records that changed."""
-        changed = self.storage.refresh()
+        changed = self._storage.refresh()
         if changed:
-            self.table.clear_cache()
+            self._table.clear_cache()
         return changed
 
     # --- writing ---------------------------------------------------------------------
@@ -125,17 +147,13 @@ class Repository:
             kind,
             text,
             team=self.team,
-            author=self.writer.author,
+            author=self._writer.author,
             at=at or self.clock(),
             fields=fields,
             links=links,
             retro=retro,
         )
-        event = self.writer.event(PUT, rec["id"], rec, None)
-        self.journal.append([event])
-        if self.storage.loaded:
-            self.storage.apply([event])
-            self.table.clear_cache()
+        self._append(self._writer.event(PUT, rec["id"], rec, None))
         return rec
 
     def edit(
@@ -155,10 +173,10 @@ class Repository:
         dropped = set(unlink)
         links = [i for i in rec.get("links") or [] if i not in dropped]
         rec["links"] = list(dict.fromkeys([*links, *link]))
-        if rec != self.storage.records[rec["id"]]:
+        if rec != self._storage.records[rec["id"]]:
             rec["updated_at"] = self.clock().isoformat()
             self._write(PUT, validate(rec))
-        return self.storage.records[rec["id"]]
+        return self._storage.records[rec["id"]]
 
     def remove(self, ref: str) -> Record:
         """Delete an entry (a tombstone: it stays deleted after merges, until
@@ -175,32 +193,36 @@ class Repository:
         with logs that still hold the deletion, like any edit.
         """
         rid = self.resolve(ref, deleted=True)
-        head = self.storage.heads[rid]
+        head = self._storage.heads[rid]
         if head["op"] != DEL:
             raise RetroError(f"entry {rid[:8]} is not deleted: there is nothing to restore")
-        buried = self.storage.buried.get(rid)
+        buried = self._storage.buried.get(rid)
         if buried is None:
             raise RetroError(f"entry {rid[:8]} has no revision before its deletion to restore")
         if life_of(head) + 1 >= MAX_LIFE:
             raise RetroError(f"entry {rid[:8]} was restored too many times to restore again")
         self._write(PUT, buried["rec"], restore=True)
-        return self.storage.records[rid]
+        return self._storage.records[rid]
 
     def _write(self, op: str, rec: Record, *, restore: bool = False) -> None:
-        """One revision of one loaded record: a single append, like :meth:`add`.
+        """One revision of one loaded record: a single append, like :meth:`add`."""
+        head = self._storage.heads[rec["id"]]
+        self._append(
+            self._writer.event(op, rec["id"], rec if op == PUT else None, head, restore=restore)
+        )
 
-        (TinyDB's own writes compare the whole table; a single edit need not.)
-        """
-        head = self.storage.heads[rec["id"]]
-        event = self.writer.event(op, rec["id"], rec if op == PUT else None, head, restore=restore)
-        self.journal.append([event])
-        self.storage.apply([event])
-        self.table.clear_cache()
+    def _append(self, event: Event) -> None:
+        """The one way the log changes: append ``event``, then fold it into the state read
+        so far (if any) and drop TinyDB's cached query results."""
+        self._journal.append([event])
+        if self._storage.loaded:
+            self._storage.apply([event])
+            self._table.clear_cache()
 
     # --- reading ---------------------------------------------------------------------
 
     def _ensure(self) -> None:
-        if not self.storage.loaded:
+        if not self._storage.loaded:
             self.load()
 
     def all(self) -> list[Record]:
@@ -249,17 +271,17 @@ class Repository:
         candidates = self._candidates(kinds, teams, retro)
         found: list[Record]
         if candidates is not None:  # narrowed by an index, then filtered by the same query
-            records = self.storage.records
+            records = self._storage.records
             found = [dict(records[rid]) for rid in candidates
                      if condition is None or condition(records[rid])]  # fmt: skip
         elif condition is not None:
-            found = list(self.table.search(condition))
+            found = list(self._table.search(condition))
         else:  # everything: plain copies, without TinyDB's per-document wrappers
-            found = [dict(rec) for rec in self.storage.records.values()]
+            found = [dict(rec) for rec in self._storage.records.values()]
         # Stable sorts: ties keep the order of the log. The indexes, when they narrowed the
         # search, also know each record's time; otherwise it is read from the record.
         if candidates is not None:
-            created = self.storage.indexes.created
+            created = self._storage.indexes.created
             found.sort(key=lambda rec: created[rec["id"]])
         else:
             found.sort(key=when)
@@ -272,7 +294,7 @@ class Repository:
         filter). A retro holds few entries: its own are checked one by one."""
         if not (kinds or teams or retro):
             return None
-        indexes, records = self.storage.indexes, self.storage.records
+        indexes, records = self._storage.indexes, self._storage.records
         ids: AbstractSet[str]
         if retro:
             ids = indexes.by_retro.get(retro, set())
@@ -286,15 +308,16 @@ class Repository:
             ids = set.intersection(*pools)
         return sorted(ids, key=indexes.order.__getitem__)
 
-    def links(self) -> Mapping[str, AbstractSet[str]]:
-        """Every record's neighbours (links either way), kept up to date."""
+    def links(self) -> LinkIndex:
+        """Every record's neighbours (links either way), kept up to date: what
+        :func:`retro.insights.link_index` finds over :meth:`records`."""
         self._ensure()
-        return self.storage.indexes
+        return self._storage.indexes.links
 
     def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
         """The current record that ``ref`` names (see :meth:`resolve`)."""
         rid = self.resolve(ref, kinds=kinds)
-        return self.storage.records[rid]
+        return self._storage.records[rid]
 
     def resolve(self, ref: str, *, kinds: Sequence[str] = (), deleted: bool = False) -> str:
         """The id of the one current record named by ``ref``.
@@ -304,12 +327,12 @@ class Repository:
         deleted records are found too (by id or prefix).
         """
         self._ensure()
-        records = self.storage.records
+        records = self._storage.records
         ref = ref.strip()
         if ref in records and (not kinds or records[ref]["kind"] in kinds):
             return ref
         if deleted:
-            ids = [rid for rid in self.storage.heads if rid.startswith(ref.lower())]
+            ids = [rid for rid in self._storage.heads if rid.startswith(ref.lower())]
             if len(ref) >= MIN_PREFIX and len(ids) == 1:
                 return ids[0]
         lowered = ref.lower()
@@ -328,7 +351,7 @@ class Repository:
             return matches[0]
         shown = repr(ref[:40])
         if not matches:
-            if ref in self.storage.heads:
+            if ref in self._storage.heads:
                 raise RecordNotFound(f"entry {shown} was deleted")
             raise RecordNotFound(f"no entry matches {shown} in {self.path}")
         listing = "; ".join(f"{rid[:8]} {records[rid]['text'][:40]!r}" for rid in matches[:5])

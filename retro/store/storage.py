@@ -1,8 +1,8 @@
-"""TinyDB over the journal: reads replay the log, writes append only what changed."""
+"""TinyDB over the journal: the current records of a log, replayed, for TinyDB's queries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from tinydb import TinyDB
@@ -10,27 +10,25 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from retro.bulk import gc_paused
-from retro.errors import ValidationError
-from retro.model import Record, record_problem
+from retro.model import Record
 from retro.store.events import DEL, PUT, Event, outranks
 from retro.store.indexes import Indexes
 from retro.store.journal import Batch, Journal, Problem
-from retro.store.writer import Writer as Writer  # where it long lived: still importable here
 
 TABLE = "records"
 
 
 class JournalStorage(Storage):
-    """A TinyDB storage whose single table, ``records``, is the current state of a journal.
+    """A read-only TinyDB storage whose single table, ``records``, is the current state of a
+    journal, keyed by record UUID.
 
-    Documents are keyed by record UUID. :meth:`write` compares what TinyDB hands
-    back with the state it knows and appends one event for each record that
-    changed, appeared (``put``) or disappeared (``del``).
+    TinyDB only queries it: the log changes by appending events (see
+    :class:`~retro.store.repository.Repository`), which :meth:`apply` folds in;
+    TinyDB's own writes are refused.
     """
 
-    def __init__(self, journal: Journal, writer: Writer) -> None:
+    def __init__(self, journal: Journal) -> None:
         self.journal = journal
-        self.writer = writer
         self.heads: dict[str, Event] = {}
         self.records: dict[str, Record] = {}
         self.buried: dict[str, Event] = {}  # deleted id -> the revision a restore brings back
@@ -45,7 +43,7 @@ class JournalStorage(Storage):
     def indexes(self) -> Indexes:
         """Ids by kind and retro, and links: built on first use, then kept up to date."""
         if self._indexes is None:
-            self._indexes = Indexes(self.records.values())
+            self._indexes = Indexes(self.records)
         return self._indexes
 
     # --- replay ----------------------------------------------------------------------
@@ -130,41 +128,13 @@ class JournalStorage(Storage):
         return {TABLE: self.records}
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        wanted: dict[str, Record] = data.get(TABLE, {})
-        events: list[Event] = []
-        for rid, rec in wanted.items():
-            known = self.records.get(rid)
-            if known is not None and (known is rec or known == rec):
-                continue
-            head = self.heads.get(rid)
-            if head is not None and head["op"] == DEL:
-                raise ValidationError(f"record {rid} was deleted and cannot be changed")
-            rec = dict(rec)
-            problem = record_problem(rec)
-            if problem:
-                raise ValidationError(problem)
-            if rec["id"] != rid:
-                raise ValidationError("a record's id cannot be changed")
-            events.append(self.writer.event(PUT, rid, rec, head))
-        for rid in sorted(self.records.keys() - wanted.keys()):
-            events.append(self.writer.event(DEL, rid, None, self.heads[rid]))
-        if events:
-            self.journal.append(events)
-            self.apply(events)
+        raise NotImplementedError("a log changes by appending events, not through TinyDB")
 
 
 class RecordTable(Table):
-    """A TinyDB table keyed by record UUID whose updates never touch the stored state in place."""
+    """A TinyDB table keyed by record UUID."""
 
     document_id_class = str  # type: ignore[assignment]
-
-    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
-        def on_copies(table: dict[Any, Any]) -> None:
-            for doc_id in table:
-                table[doc_id] = dict(table[doc_id])
-            updater(table)
-
-        super()._update_table(on_copies)
 
 
 class RecordDB(TinyDB):
@@ -174,6 +144,6 @@ class RecordDB(TinyDB):
     default_table_name = TABLE
 
 
-def open_db(journal: Journal, writer: Writer) -> RecordDB:
-    """A TinyDB over ``journal``."""
-    return RecordDB(journal, writer, storage=JournalStorage)
+def open_db(journal: Journal) -> RecordDB:
+    """A TinyDB that queries the current records of ``journal``."""
+    return RecordDB(journal, storage=JournalStorage)
