@@ -8,10 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 from retro.errors import LogError
-from retro.merge import Merge, Trust, merge
+from retro.merge import Merge, merge
 from retro.model import Record
 from retro.store.events import PUT, Event, replay
 from retro.store.journal import Batch, Journal, Problem
+from retro.trust import Trust
 
 
 @dataclass

@@ -16,11 +16,12 @@ from retro.dates import now_local
 from retro.errors import LogError, ValidationError
 from retro.fsio import copy_lines, write_atomically
 from retro.inputs import Inputs, read_held, read_inputs
-from retro.merge import FOREIGN, Merge, Trust, suspicious
+from retro.merge import Merge
 from retro.model import title
 from retro.present.sanitize import clean
 from retro.store.events import Event
 from retro.store.journal import Batch, Journal, Problem
+from retro.trust import FOREIGN, Trust, suspicious
 
 if TYPE_CHECKING:
     from retro.config import Settings

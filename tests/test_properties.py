@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retro.errors import NotALogError
 from retro.insights import link_index
-from retro.merge import FUTURE_TOLERANCE, Trust, merge
+from retro.merge import merge
 from retro.store import Repository
 from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
 from retro.store.storage import JournalStorage
+from retro.trust import FUTURE_TOLERANCE, Trust
 from tests.conftest import START, Clock
 from tests.test_merge import histories, split
 

@@ -16,12 +16,13 @@ from retro import dates
 from retro.cli import cli
 from retro.config import write_config
 from retro.errors import ValidationError
-from retro.merge import FOREIGN, FUTURE, Trust, merge, suspicious
+from retro.merge import merge
 from retro.model import new_record, record_problem
 from retro.present.json import safe_json
 from retro.store import Repository
 from retro.store.events import PUT, Event, content_hash, decode, encode, make_event
 from retro.store.journal import Journal
+from retro.trust import FOREIGN, FUTURE, Trust, suspicious
 from tests.conftest import Clock
 
 Run = Callable[..., Result]

@@ -18,7 +18,8 @@ from retro.cli.options import WHEN, collect_fields, entry_options
 from retro.fields import KINDS
 from retro.model import ENTRY_KINDS, Record
 from retro.present.sanitize import clean
-from retro.store.writer import Writer, append_entry
+from retro.store.journal import Journal
+from retro.store.writer import Writer
 
 # Fields filled in with the entry's time when a kind is recorded without them.
 NOW_DEFAULTS = {kind: field.name for kind, declared in KINDS.items()
@@ -61,9 +62,10 @@ def checkin(
     retro = named_retro(ctx, retro_ref) if retro_ref else None
     settings = app.settings
     settings.prepare_log_folder()
-    rec = append_entry(settings.log, Writer(settings.author, settings.clock), kind, text.strip(),
-                       team=settings.team, fields=fields, links=link_ids, at=at,
-                       retro=retro["id"] if retro else None)  # fmt: skip
+    writer = Writer(settings.author, settings.clock)
+    rec, event = writer.new_entry(kind, text.strip(), team=settings.team, fields=fields,
+                                  links=link_ids, at=at, retro=retro["id"] if retro else None)
+    Journal(settings.log).append([event])  # the log is not read: one locked, fsynced append
     click.echo(rec["id"])
     into = f" (retro {retro['period_start']} – {retro['period_end']})" if retro else ""
     click.echo(f"Recorded {kind} {rec['id'][:8]} for {clean(rec['team'])}{into} in "

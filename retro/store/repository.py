@@ -14,7 +14,7 @@ from tinydb.queries import QueryInstance
 from retro.dates import now_local
 from retro.errors import RecordNotFound, RetroError
 from retro.insights import LinkIndex
-from retro.model import Record, new_record, validate
+from retro.model import Record, validate
 from retro.store.events import DEL, MAX_LIFE, PUT, Event, life_of
 from retro.store.journal import Journal, Problem
 from retro.store.storage import TABLE, JournalStorage, open_db
@@ -143,17 +143,9 @@ class Repository:
         at: datetime | None = None,
     ) -> Record:
         """Record a new entry: one durable append, whatever the size of the log."""
-        rec = new_record(
-            kind,
-            text,
-            team=self.team,
-            author=self._writer.author,
-            at=at or self.clock(),
-            fields=fields,
-            links=links,
-            retro=retro,
-        )
-        self._append(self._writer.event(PUT, rec["id"], rec, None))
+        rec, event = self._writer.new_entry(kind, text, team=self.team, fields=fields,
+                                            links=links, retro=retro, at=at)  # fmt: skip
+        self._append(event)
         return rec
 
     def edit(

@@ -6,12 +6,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from retro.model import Record, new_record
 from retro.store.events import PUT, Event, life_of, make_event
-from retro.store.journal import Journal
 
 
 def _new_origin() -> str:
@@ -45,24 +43,18 @@ class Writer:
             origin=self.origin, life=life + 1 if restore else life,
         )  # fmt: skip
 
-
-def append_entry(
-    path: Path,
-    writer: Writer,
-    kind: str,
-    text: str,
-    *,
-    team: str,
-    fields: Mapping[str, Any] | None = None,
-    links: Iterable[str] = (),
-    retro: str | None = None,
-    at: datetime | None = None,
-) -> Record:
-    """Record a new, validated entry in the log at ``path``: one locked, fsynced append.
-
-    The log is not read, whatever its size (what `retro checkin` does).
-    """
-    rec = new_record(kind, text, team=team, author=writer.author, at=at or writer.clock(),
-                     fields=fields, links=links, retro=retro)  # fmt: skip
-    Journal(path).append([writer.event(PUT, rec["id"], rec, None)])
-    return rec
+    def new_entry(
+        self,
+        kind: str,
+        text: str,
+        *,
+        team: str,
+        fields: Mapping[str, Any] | None = None,
+        links: Iterable[str] = (),
+        retro: str | None = None,
+        at: datetime | None = None,
+    ) -> tuple[Record, Event]:
+        """A new, validated entry by this writer, and the event that records it."""
+        rec = new_record(kind, text, team=team, author=self.author, at=at or self.clock(),
+                         fields=fields, links=links, retro=retro)  # fmt: skip
+        return rec, self.event(PUT, rec["id"], rec, None)

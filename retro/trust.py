@@ -1,0 +1,219 @@
+"""Whom a merge trusts: which incoming events are taken, and which are held back.
+
+A merged log is another team's word, not an order. An event stamped further in the future
+than a stated tolerance, or foreign -- one that changes a record's kind or team, or that
+edits, deletes or restores a record of your team from a log that is not your team's -- is
+held back (:class:`Held`): left out of the merge, for the caller to keep in a side file.
+What is held depends on the set of inputs and the base, not on their order. Pure functions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from retro.store.events import DEL, PUT, Event, life_of, outranks
+
+FUTURE_TOLERANCE = timedelta(days=1)  # how far ahead of this machine's clock a revision may be
+FUTURE, FOREIGN = "future", "foreign"
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Whom a merge trusts: your teams, the teams you trust, this machine's clock.
+
+    ``teams``: your team(s); their records, as the log merged into knows them, may be
+    changed only from a log of one of these teams or of a ``trusted`` team (a log is a
+    team's when its file is named after it: ``payments.jsonl``). ``accept_foreign``
+    takes foreign events in; events stamped more than ``tolerance`` ahead of ``now``
+    are held whatever the settings, until their time comes.
+    """
+
+    now: datetime
+    teams: frozenset[str] = frozenset()
+    trusted: frozenset[str] = frozenset()
+    accept_foreign: bool = False
+    tolerance: timedelta = FUTURE_TOLERANCE
+
+    @property
+    def latest_rev(self) -> str:
+        """The greatest revision time taken in, as a revision's first characters."""
+        return (self.now + self.tolerance).astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+    def speaks_for_you(self, source: str) -> bool:
+        """True when the log ``source`` is one of your teams' or of a trusted team."""
+        team = Path(source).stem
+        return team in self.teams or team in self.trusted
+
+
+@dataclass(frozen=True)
+class Held:
+    """An event a merge left out, and why."""
+
+    event: Event
+    line: bytes | None
+    source: str
+    reason: str  # FUTURE or FOREIGN
+    why: str
+
+    @property
+    def record_id(self) -> str:
+        return str(self.event["id"])
+
+    @property
+    def rev(self) -> str:
+        return str(self.event["rev"])
+
+
+_CONFLICT = ("", "")  # a record whose creations disagree on its team or kind
+
+
+def owners(events: Iterable[Event], known: dict[str, tuple[str, str]] | None = None
+           ) -> dict[str, tuple[str, str]]:  # fmt: skip
+    """Each record's (team, kind) as ``events`` first tell it: its creation's, or its puts'.
+
+    Records in ``known`` keep what it says. A record whose creations (or, without
+    one, whose revisions) disagree is marked as a conflict: ``("", "")``.
+    """
+    claims: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    created: set[str] = set()
+    for event in events:
+        rid = event["id"]
+        if event["op"] != PUT or (known and rid in known):
+            continue
+        rec = event["rec"]
+        claim = (rec["team"], rec["kind"])
+        if event["prev"] is None:
+            if rid not in created:
+                created.add(rid)
+                claims[rid] = set()
+            claims[rid].add(claim)
+        elif rid not in created:
+            claims[rid].add(claim)
+    found = {rid: next(iter(c)) if len(c) == 1 else _CONFLICT for rid, c in claims.items()}
+    return {**found, **(known or {})}
+
+
+def _current(events: Iterable[Event]) -> tuple[dict[str, tuple[str, str]], dict[str, Event]]:
+    """Each record's (team, kind) as its greatest put has them, and each record's head."""
+    puts: dict[str, Event] = {}
+    heads: dict[str, Event] = {}
+    for event in events:
+        rid = event["id"]
+        head = heads.get(rid)
+        if head is None or outranks(event, head):
+            heads[rid] = event
+        if event["op"] == PUT:
+            put = puts.get(rid)
+            if put is None or outranks(event, put):
+                puts[rid] = event
+    return {rid: (e["rec"]["team"], e["rec"]["kind"]) for rid, e in puts.items()}, heads
+
+
+def foreign_change(event: Event, owner: tuple[str, str] | None) -> str | None:
+    """Say how ``event`` changes what its record is, or None when it does not."""
+    if owner is None or event["op"] != PUT:
+        return None
+    if owner == _CONFLICT:
+        return "the record's creations disagree on its team or kind"
+    team, kind = event["rec"]["team"], event["rec"]["kind"]
+    if kind != owner[1]:
+        return f"changes the record's kind from {owner[1]} to {kind}"
+    if team != owner[0]:
+        return f"moves the record from team {owner[0]} to team {team}"
+    return None
+
+
+def _verb(event: Event, head: Event | None) -> str:
+    if event["op"] == DEL:
+        return "deletes"
+    return "restores" if head is not None and life_of(event) > life_of(head) else "edits"
+
+
+def screen(
+    inputs: Sequence[tuple[str, Sequence[Event]]],
+    raw: Sequence[Sequence[bytes] | None],
+    base: Sequence[Event],
+    trust: Trust,
+) -> tuple[list[list[Event]], list[list[bytes] | None], list[Held]]:
+    """Split each input into the events a merge takes in and those it holds back.
+
+    An event already in ``base`` is always taken; an event that one input holds
+    back and another is trusted to bring is taken.
+    """
+    in_base = {(e["rev"], e["id"]) for e in base}
+    yours, base_heads = _current(base)
+    owner = owners((e for _, events in inputs for e in events), yours)
+    latest = trust.latest_rev
+    taken: list[list[Event]] = []
+    taken_raw: list[list[bytes] | None] = []
+    verdicts: dict[tuple[str, str], Held | None] = {}
+    for n, (source, events) in enumerate(inputs):
+        lines = raw[n] if n < len(raw) else None
+        mine: list[Event] = []
+        mine_raw: list[bytes] | None = [] if lines is not None else None
+        for i, event in enumerate(events):
+            key = (event["rev"], event["id"])
+            line = lines[i] if lines is not None else None
+            verdict = None if key in in_base else _verdict(
+                event, line, source, owner, yours, base_heads, trust, latest)  # fmt: skip
+            if verdict is None or verdicts.get(key, verdict) is None:
+                verdicts[key] = None
+                mine.append(event)
+                if mine_raw is not None and line is not None:
+                    mine_raw.append(line)
+            else:  # held: named after the first input, by name, that brought it
+                known = verdicts.setdefault(key, verdict)
+                if known is not None and verdict.source < known.source:
+                    verdicts[key] = verdict
+        taken.append(mine)
+        taken_raw.append(mine_raw)
+    held = [h for h in verdicts.values() if h is not None]
+    held.sort(key=lambda h: (h.rev, h.record_id))
+    return taken, taken_raw, held
+
+
+def _verdict(
+    event: Event, line: bytes | None, source: str, owner: dict[str, tuple[str, str]],
+    yours: dict[str, tuple[str, str]], heads: dict[str, Event], trust: Trust, latest: str,
+) -> Held | None:  # fmt: skip
+    """Why ``event`` (from the log ``source``) is held back, or None when it is taken in."""
+    rev = event["rev"]
+    if rev[:23] > latest:
+        stamp = f"{rev[:4]}-{rev[4:6]}-{rev[6:8]} {rev[9:11]}:{rev[11:13]} UTC"
+        days = trust.tolerance.days
+        return Held(event, line, source, FUTURE, f"stamped {stamp}, more than {days} day"
+                    f"{'' if days == 1 else 's'} ahead of this machine's clock")  # fmt: skip
+    if trust.accept_foreign:
+        return None
+    rid = event["id"]
+    why = foreign_change(event, owner.get(rid))
+    if why is None and rid in yours and yours[rid][0] in trust.teams \
+            and not trust.speaks_for_you(source):  # fmt: skip
+        why = f"{_verb(event, heads.get(rid))} a record of your team {yours[rid][0]}"
+    if why is None:
+        return None
+    return Held(event, line, source, FOREIGN, f"{why} (from {Path(source).name})")
+
+
+def suspicious(events: Sequence[Event], now: datetime,
+               tolerance: timedelta = FUTURE_TOLERANCE) -> list[tuple[int, str]]:  # fmt: skip
+    """Events of one log a merge would hold back: (index in ``events``, why).
+
+    Stamped too far in the future, or changing what a record is (its kind, its team)
+    against the record's creation in the same log.
+    """
+    latest = Trust(now, tolerance=tolerance).latest_rev
+    owner = owners(events)
+    found = []
+    for n, event in enumerate(events):
+        if event["rev"][:23] > latest:
+            found.append((n, f"revision {event['rev'][:23]} is stamped in the future"))
+            continue
+        why = foreign_change(event, owner.get(event["id"]))
+        if why:
+            found.append((n, f"{why} (record {event['id'][:8]})"))
+    return found
