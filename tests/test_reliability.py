@@ -233,6 +233,8 @@ def resealed(event: dict[str, object]) -> bytes:
 def test_writer_killed_at_random_instants_never_loses_an_acknowledged_entry(
     env: dict[str, str], tmp_path: Path, spawned: list[Writer]
 ) -> None:
+    """Slow by nature (about 10 s): each round starts real writer processes and kills one
+    at a random instant, so every kill costs a Python start-up."""
     log = tmp_path / "team.jsonl"
     first = retro(env, "checkin", "before the storm", log=log)
     assert first.code == EXIT_OK, first

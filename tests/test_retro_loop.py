@@ -258,6 +258,8 @@ async def sprint_3(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_three_sprints_of_one_team(team: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slowest test (about 20 s), by nature: three retros through the real app, a
+    teammate's two processes, and every figure compared across four commands."""
     await sprint_1(monkeypatch)
     first = summary_json("--sprint", "current")
     assert (first["outputs"], first["outcomes"], first["outcome_ratio"]) == (2, 2, 1.0)

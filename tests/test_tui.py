@@ -75,6 +75,7 @@ async def wait_for_step(pilot: Pilot[None], step: str) -> None:
 
 
 async def test_a_whole_retro_by_keyboard(settings: Settings) -> None:
+    """Slow by nature (about 10 s): nine screens are built and every field is typed."""
     decision = seed_decision(settings)
     app = RetroApp(settings, poll=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -251,6 +252,7 @@ async def test_help_palette_and_checkin_form(settings: Settings) -> None:
 
 
 async def test_resume_after_the_terminal_is_killed(settings: Settings) -> None:
+    """Slow by nature: a real app process is started, records, and is killed (-9)."""
     import os
     import signal
     import subprocess
