@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from retro import dates, sessions
 from retro.config import Settings
@@ -23,6 +23,8 @@ from retro.scope import FollowUp
 from retro.store import Repository
 
 Answer = tuple[str, str, Mapping[str, Any]]  # a check-in's answer: kind, text, fields
+
+T = TypeVar("T")
 
 
 class Session:
@@ -38,7 +40,7 @@ class Session:
         self.retro_id: str | None = None  # the open retro, once recorded
         self.last_deleted: str | None = None  # what restore_last brings back
         self._draft: Record | None = None  # a retro not yet recorded: see start_retro
-        self._due: tuple[int, list[Record]] | None = None  # open follow-ups, by log version
+        self._cache: dict[str, tuple[int, Any]] = {}  # what is slow to gather, by log version
         self._listeners: list[Callable[[], object]] = []
 
     # --- the log ------------------------------------------------------------------------
@@ -65,7 +67,8 @@ class Session:
         """Read the whole log, its link index and what is due (slow on a large log)."""
         self.repo.load(missing_ok=True)
         self.repo.links()  # the indexes, built here rather than on the first refresh
-        self.open_follow_ups()
+        self.open_follow_ups()  # home's lists too: on a large log they take a while
+        self.team_retros()
 
     def refresh(self) -> bool:
         """Pick up what other processes appended; True (and the listeners told) if any."""
@@ -97,15 +100,24 @@ class Session:
         return sorted(self.repo.find(kinds=["decision"]), key=lambda r: r["created_at"],
                       reverse=True)  # fmt: skip
 
+    def _kept(self, name: str, gather: Callable[[], T]) -> T:
+        """What ``gather`` returns, gathered again only once the log has changed."""
+        version = self.repo.version
+        kept = self._cache.get(name)
+        if kept is None or kept[0] != version:
+            kept = self._cache[name] = (version, gather())
+        value: T = kept[1]
+        return value
+
     def open_follow_ups(self) -> list[Record]:
         """The team's open actions and outcomes awaiting evidence, as of the log's state."""
-        version = self.repo.version
-        if self._due is None or self._due[0] != version:
-            self._due = (version, sessions.open_follow_ups(self.repo, self.team))
-        return self._due[1]
+        return self._kept("due", lambda: sessions.open_follow_ups(self.repo, self.team))
 
     def team_retros(self) -> list[tuple[Record, Metrics, int]]:
         """The team's retros, newest first, each with its figures and number of entries."""
+        return self._kept("retros", self._gather_retros)
+
+    def _gather_retros(self) -> list[tuple[Record, Metrics, int]]:
         index = self.repo.links()
         by_retro = sessions.entries_by_retro(self.repo, self.team)
         found = []
