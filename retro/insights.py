@@ -93,7 +93,7 @@ def moment(stamp: Any) -> datetime | None:
     return value if value.tzinfo is not None and value.utcoffset() is not None else None
 
 
-def day(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     """A date from ``YYYY-MM-DD`` (None when missing or not one)."""
     try:
         return date.fromisoformat(value)
@@ -122,7 +122,7 @@ def _earliest_review(
         review
         for rec in map(context.get, ids)
         if rec is not None and rec.get("kind") == "decision"
-        if (review := day(rec.get("review_by"))) is not None
+        if (review := as_date(rec.get("review_by"))) is not None
     ]
     return min(reviews) if reviews else None
 
@@ -232,7 +232,7 @@ def _trace_by_scan(
     review_of = {
         rec["id"]: review
         for rec in records["decision"]
-        if (review := day(rec.get("review_by"))) is not None
+        if (review := as_date(rec.get("review_by"))) is not None
     }
     linking = {kind: [rec for rec in records[kind] if rec.get("links")] for kind in _TRACED}
     linking["lesson"] = [rec for rec in records["lesson"] if rec["id"] in lessons]
@@ -309,7 +309,7 @@ def _trace_by_index(
                 trace.coherent.add(rec["id"])
     for rec in lessons:
         for rid in of_kind("decision", rec["id"]):
-            trace.note_review(rec["id"], day(known[rid].get("review_by")))
+            trace.note_review(rec["id"], as_date(known[rid].get("review_by")))
     return trace
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +26,9 @@ from retro.present.json import safe_json
 from retro.present.sanitize import clean
 from retro.present.summary import figure_lines, list_lines, summary_data
 from retro.present.terminal import entries_table, history_lines, record_lines
+
+if TYPE_CHECKING:
+    from retro.store import Repository
 
 
 @click.command(name="log")
@@ -140,11 +143,7 @@ def edit(
 @handle_errors
 def rm(ctx: click.Context, ref: str) -> None:
     """Delete an entry: a tombstone, so it stays deleted after merges (see `retro restore`)."""
-    repo = app_context(ctx).repo().load()
-    rec = repo.remove(ref)
-    click.echo(f"Deleted {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r} "
-               f"(undo: retro restore {rec['id'][:8]})", err=True)  # fmt: skip
-    ctx.exit(report_damage(repo))
+    _change_one(ctx, "Deleted", lambda repo: repo.remove(ref), undo="retro restore")
 
 
 @click.command()
@@ -156,9 +155,17 @@ def restore(ctx: click.Context, ref: str) -> None:
 
     A new revision that outranks the deletion, so it survives merges like any edit.
     """
+    _change_one(ctx, "Restored", lambda repo: repo.restore(ref))
+
+
+def _change_one(
+    ctx: click.Context, done: str, change: Callable[[Repository], Record], *, undo: str = ""
+) -> None:
+    """Make ``change`` to the log and say what it did to which entry (and how to undo it)."""
     repo = app_context(ctx).repo().load()
-    rec = repo.restore(ref)
-    click.echo(f"Restored {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r}", err=True)
+    rec = change(repo)
+    then = f" (undo: {undo} {rec['id'][:8]})" if undo else ""
+    click.echo(f"{done} {rec['kind']} {rec['id'][:8]} {clean(title(rec, 50))!r}{then}", err=True)
     ctx.exit(report_damage(repo))
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from retro.insights import (
     LinkIndex,
     Metrics,
+    as_date,
     chronological,
-    day,
     learning_latency_days,
     link_index,
     moment,
@@ -235,7 +235,7 @@ def _action_lines(actions: list[Record]) -> list[str]:
         "| --- | --- | --- | --- | --- |",
     ]
     for rec in actions:
-        due = day(rec.get("due"))
+        due = as_date(rec.get("due"))
         cells = [
             md_value(rec.get("text")),
             md_value(rec.get("owner")),
@@ -292,7 +292,7 @@ def retro_summary(
         *md_section(
             "Dependencies",
             _dependency_lines(
-                of["dependency"], {*metrics.late_dependencies}, day(retro.get("period_end"))
+                of["dependency"], {*metrics.late_dependencies}, as_date(retro.get("period_end"))
             ),
         ),
         *md_section("Actions", _action_lines(of["action"])),

@@ -23,7 +23,7 @@ from retro.store.writer import Writer
 MIN_PREFIX = 4
 
 
-def when(rec: Record) -> datetime:
+def creation_time(rec: Record) -> datetime:
     """The time an entry is about: its ``created_at``."""
     return datetime.fromisoformat(rec["created_at"])
 
@@ -276,7 +276,7 @@ class Repository:
             created = self._storage.indexes.created
             found.sort(key=lambda rec: created[rec["id"]])
         else:
-            found.sort(key=when)
+            found.sort(key=creation_time)
         return found
 
     def _candidates(

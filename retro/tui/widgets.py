@@ -25,7 +25,7 @@ from textual.widgets.selection_list import Selection
 
 from retro.insights import Metrics
 from retro.model import STEPS, Record, title
-from retro.present.format import day_of, metric_label, ratio_text
+from retro.present.format import metric_label, ratio_text
 from retro.present.sanitize import clean
 from retro.tui.text import LiteralInput
 
@@ -207,11 +207,6 @@ def entry_row(
     if flag is not None:
         cells.append(cell(flag, "late" if flag else ""))
     return rec["id"], cells
-
-
-def when(rec: Record, field: str = "created_at") -> str:
-    """The day of a date field."""
-    return day_of(rec.get(field))
 
 
 # Tab and Shift+Tab move the focus the moment they arrive. Bound without priority they
