@@ -93,21 +93,6 @@ def _fallbacks(dark: bool) -> dict[str, str]:
         raise ThemeError(clean(f"{path}: the shipped theme is damaged ({err!r})")) from err
 
 
-def contrast_ratio(first: str, second: str) -> float:
-    """The WCAG 2 contrast ratio of two colours (alpha is ignored), from 1 to 21."""
-
-    def luminance(text: str) -> float:
-        colour = Color.parse(text)
-        channels = [
-            value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
-            for value in (colour.r / 255, colour.g / 255, colour.b / 255)
-        ]
-        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
-
-    high, low = sorted((luminance(first), luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 @cache
 def _textual_variables() -> frozenset[str]:
     """The names of the variables Textual derives from a theme (which a file may override)."""
@@ -345,12 +330,6 @@ def load_themes(
         origin[theme.name] = path
         themes[theme.name] = theme
     return themes, messages
-
-
-def theme_names(user_dir: Path | None = None, *, builtin_dir: Path | None = None) -> list[str]:
-    """The names of the themes :func:`load_themes` finds, sorted."""
-    themes, _ = load_themes(user_dir, builtin_dir=builtin_dir)
-    return sorted(themes)
 
 
 def pick_theme(requested: str | None, available: Collection[str]) -> tuple[str, str | None]:
