@@ -229,7 +229,9 @@ async def test_help_palette_and_checkin_form(settings: Settings) -> None:
         await type_text(pilot, "Refunds settle in a day")
         await pilot.press("tab")
         await type_text(pilot, "support dashboard")
-        await pilot.press("tab", "tab")
+        await pilot.press("tab")
+        await type_text(pilot, "Chargeback fines")
+        await pilot.press("tab")
         await type_text(pilot, "5x5/1x5")
         await pilot.press("tab")
         await type_text(pilot, "Flags need owners")
@@ -245,10 +247,11 @@ async def test_help_palette_and_checkin_form(settings: Settings) -> None:
         await pilot.press("enter")
         await pilot.pause(0.2)
         notes = [note.message for note in app._notifications]
-        assert notes[-1].startswith("Checked in: outcome “Refunds settle in a day”; lesson")
+        assert notes[-1].startswith("Checked in: outcome “Refunds settle in a day”; risk")
     saved = {r["kind"]: r for r in Repository(settings.log, author="x", team="y").load().all()}
-    assert sorted(saved) == ["lesson", "outcome"]
+    assert sorted(saved) == ["lesson", "outcome", "risk"]
     assert saved["outcome"]["evidence"] == "support dashboard"
+    assert saved["risk"]["before"] == {"likelihood": 5, "impact": 5}
 
 
 async def test_resume_after_the_terminal_is_killed(settings: Settings) -> None:
@@ -508,3 +511,18 @@ async def test_pasted_escapes_are_shown_made_visible(settings: Settings) -> None
         await pilot.pause(0.2)
         assert_nothing_raw(app, "notification")
         assert "[b]x[/]" in sent(app)
+
+
+async def test_the_check_in_keeps_scores_and_evidence_that_have_no_entry(
+    settings: Settings,
+) -> None:
+    app = RetroApp(settings, poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        await type_text(pilot, "\t\t\t4x4 / 2x4\tFlags need owners\r")
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#error-risk").display  # asked, not thrown away
+        assert app.screen.query_one("#ask-scores", Input).value == "4x4 / 2x4"
+    assert Repository(settings.log, author="x", team="y").load(missing_ok=True).all() == []

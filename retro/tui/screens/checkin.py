@@ -117,6 +117,12 @@ class CheckinScreen(ModalScreen[None]):
             self._fail(str(err), "scores")
             return
         evidence = self.query_one("#ask-evidence", Input).value.strip()
+        orphans = ((risk, "risk", "Name the risk these scores are for (or clear them)."),
+                   (evidence, "outcome", "Say what changed: the evidence is for an outcome."))
+        for typed, needs, message in orphans:
+            if typed and not answers[needs]:  # it would be thrown away: say so instead
+                self._fail(message, needs)
+                return
         links = self.query_one("#ask-decisions", Picker).selected
         extra = {"outcome": {"observed_at": at.isoformat(), "evidence": evidence or None},
                  "risk": risk, "lesson": {"learned_at": at.isoformat()}}  # fmt: skip
