@@ -21,8 +21,7 @@ Usage::
     python benchmarks/bench_reads.py [--quick] [--check] [--million]
 
 ``--quick`` runs 1k and 10k once each; ``--million`` adds 1,000,000 events (minutes
-and gigabytes; the generator's clock then runs decades ahead, so ``verify`` reports
-and ``merge`` holds back the future events).
+and gigabytes; the generated events span about 29 years, all in the past).
 """
 
 from __future__ import annotations

@@ -51,7 +51,9 @@ KIND_WEIGHTS = {
 EDIT_RATE = 0.04
 DELETE_RATE = 0.005
 SPRINT = timedelta(days=14)
-START = datetime(2023, 1, 9, 9, 0, tzinfo=timezone(timedelta(hours=1)))
+# A Monday long enough ago that a million events (about 15 minutes apart) end in the past:
+# later, verify and merge would see revisions from the future.
+START = datetime(1995, 1, 2, 9, 0, tzinfo=timezone(timedelta(hours=1)))
 SEGMENT = 10_000  # events generated from one seed; the unit of parallel work
 MIN_STEP, MAX_STEP = 30.0, 1800.0  # seconds between two events
 _WINDOW = 400  # recent records an edit, a deletion or a link may pick from
