@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -10,8 +10,10 @@ from typing import Any
 from retro import scope
 from retro.dates import Cadence
 from retro.errors import RecordNotFound, RetroError
+from retro.fields import KINDS
 from retro.insights import LinkIndex, Metrics, metrics
 from retro.model import STILL_OPEN, Record
+from retro.present.format import period_text
 from retro.store import Repository
 
 Period = tuple[date, date]
@@ -50,10 +52,6 @@ def find_retro(repo: Repository, team: str, period: Period) -> Record | None:
     return next((r for r in retros(repo, team) if r.get("period_start") == start), None)
 
 
-RETRO_FIELDS = ("period_start", "period_end", "facilitator", "participants", "focus", "status",
-                "decisions", "step")  # fmt: skip
-
-
 def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -> Record:
     """A new open retro for ``period``, not yet recorded (its ``id`` is empty).
 
@@ -64,7 +62,7 @@ def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -
         "id": "",
         "kind": "retro",
         "team": team,
-        "text": f"Retro {start:%d %b} – {end:%d %b %Y}",
+        "text": f"Retro {period_text(start, end)}",
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "facilitator": facilitator,
@@ -82,13 +80,9 @@ def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -
     return draft
 
 
-def start_or_resume(repo: Repository, team: str, period: Period, facilitator: str) -> Record:
-    """The team's retro for ``period``: the existing one, or a new open one (recorded)."""
-    existing = find_retro(repo, team, period)
-    if existing is not None:
-        return existing
-    draft = draft_retro(repo, team, period, facilitator)
-    fields = {key: draft[key] for key in RETRO_FIELDS}
+def record_draft(repo: Repository, draft: Record) -> Record:
+    """Write a drafted retro (see :func:`draft_retro`) to the log, as it now stands."""
+    fields = {field.name: draft.get(field.name) for field in KINDS["retro"]}
     return repo.add("retro", draft["text"], fields=fields)
 
 
@@ -121,11 +115,9 @@ def entries(repo: Repository, retro: Record, kinds: Sequence[str] = ()) -> list[
     known = repo.records()
     teams = {retro["team"]: _team_periods(repo, retro["team"], retro)}
 
-    def mine(rec: Mapping[str, Any]) -> bool:
-        named = rec.get("retro")
-        if named and named in known and known[named]["kind"] == "retro":
-            return bool(rid) and named == rid
-        return start <= scope.entry_day(rec) <= end and scope.belongs(rec, retro, teams, known)
+    def mine(rec: Mapping[str, Any]) -> bool:  # a cheap test first; scope decides
+        near = rec.get("retro") == rid or start <= scope.entry_day(rec) <= end
+        return near and scope.belongs(rec, retro, teams, known)
 
     return repo.find(kinds=wanted, teams=[retro["team"]], where=mine)
 
@@ -161,8 +153,8 @@ def follow_ups(repo: Repository, retro: Record) -> list[scope.FollowUp]:
         origin = (home.get("period_start") if home else None) or scope.entry_day(action)
         if not origin < start or (home is not None and home["id"] == retro.get("id")):
             continue
-        since = bisect_right(periods.starts, origin)
-        carried = sum(1 for day in periods.starts[since:] if day < start)
+        since = bisect_right(periods.starts, origin)  # the retros after its own, before this
+        carried = max(0, bisect_left(periods.starts, start) - since)
         found.append(scope.FollowUp(action, carried))
     return found
 

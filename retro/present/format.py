@@ -6,6 +6,7 @@ same everywhere and a change of wording is made once.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from retro.model import risk_score
@@ -75,6 +76,20 @@ def plural(count: int, word: str, many: str = "") -> str:
 def day_of(stamp: str | None) -> str:
     """``2026-11-20`` from an ISO timestamp (empty when there is none)."""
     return stamp[:10] if stamp else ""
+
+
+def short_day(value: Any) -> str:
+    """``27 Nov`` for a date, short enough for a narrow column; other text as it is."""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value or "")
+    return f"{day:%d %b}"
+
+
+def period_text(start: date, end: date) -> str:
+    """``09 Nov – 22 Nov 2026``: a period, as retros are named and labelled."""
+    return f"{start:%d %b} – {end:%d %b %Y}"
 
 
 def month_day(text: str) -> str:

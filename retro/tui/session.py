@@ -158,9 +158,7 @@ class Session:
         if self.retro_id is None:
             if self._draft is None:
                 raise RetroError("no retro is open")
-            draft = self._draft
-            fields = {k: v for k, v in draft.items() if k in sessions.RETRO_FIELDS}
-            self.retro_id = self.repo.add("retro", draft["text"], fields=fields)["id"]
+            self.retro_id = sessions.record_draft(self.repo, self._draft)["id"]
             self._draft = None
         retro = self.retro
         assert retro is not None

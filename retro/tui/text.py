@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Input
 
 from retro.model import Record
+from retro.present.format import period_text
 from retro.present.sanitize import clean
 
 
@@ -63,15 +64,6 @@ class Loaded:
         return self._values[name][0]
 
 
-def short_day(value: Any) -> str:
-    """``27 Nov`` for a date, short enough for a narrow column; other text as it is."""
-    try:
-        day = date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value or "")
-    return f"{day:%d %b}"
-
-
 def period_label(retro: Record) -> str:
     """``09 Nov – 22 Nov 2026``: a retro's period, short enough for narrow terminals."""
     try:
@@ -79,4 +71,4 @@ def period_label(retro: Record) -> str:
         end = date.fromisoformat(str(retro.get("period_end")))
     except ValueError:
         return "?"
-    return f"{start:%d %b} – {end:%d %b %Y}"
+    return period_text(start, end)

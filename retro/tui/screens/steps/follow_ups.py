@@ -13,8 +13,9 @@ from textual.widgets.select import InvalidSelectValueError
 from retro.errors import RetroError
 from retro.insights import Metrics
 from retro.model import ACTION_STATUSES, MOVED
+from retro.present.format import short_day
 from retro.tui.screens.steps.base import StepScreen
-from retro.tui.text import LiteralInput, Loaded, literal, short_day
+from retro.tui.text import LiteralInput, Loaded, literal
 from retro.tui.widgets import EntryTable, entry_row
 
 
