@@ -82,6 +82,11 @@ def _check_side(fd: int, dfd: int, name: str) -> None:
         raise OSError(errno.EMLINK, "it has other names (hard links); retro leaves it alone")
 
 
+def side_file(path: Path, suffix: str) -> Path:
+    """The file beside ``path`` that keeps what it set aside: ``team.jsonl.rejected``."""
+    return path.with_name(path.name + suffix)
+
+
 def append_side(path: Path, chunks: Iterable[bytes], *, follow_link: bool = False) -> None:
     """Append ``chunks`` to the side file ``path``, durably; never through a link.
 

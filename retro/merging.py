@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from retro.dates import now_local
 from retro.errors import LogError, ValidationError
-from retro.fsio import copy_lines, write_atomically
+from retro.fsio import copy_lines, side_file, write_atomically
 from retro.inputs import Inputs, read_held, read_inputs
 from retro.merge import Merge
 from retro.model import title
@@ -71,10 +71,6 @@ def set_aside(rejected: Sequence[tuple[Path, Sequence[Problem]]], side: Path | N
         for path, bad in rejected:
             copy_lines(path, bad, side)
     return sum(len(bad) for _, bad in rejected)
-
-
-def side_file(target: Path, suffix: str) -> Path:
-    return target.with_name(target.name + suffix)
 
 
 def merge_logs(

@@ -390,7 +390,7 @@ class Journal:
             ordered = sorted(unique, key=lambda line: (*unique[line], line))
             side = None
             if rejected:
-                side = self.path.with_name(self.path.name + ".rejected")
+                side = fsio.side_file(self.path, ".rejected")
                 copy_lines(self.path, rejected, side)
             self.rewrite(rewritten(max(self.version, VERSION), ordered))
         self._file = None
