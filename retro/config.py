@@ -216,6 +216,19 @@ class Settings:
         """The sprint cadence from the config file, if set."""
         return sprint_cadence(self.config, self.config_file)
 
+    def when(self, text: str, *, forward: bool = False) -> datetime:
+        """The moment ``text`` names, as people type dates, by this clock and cadence;
+        ``forward`` for when something is due (see :mod:`retro.dates`)."""
+        from retro import dates  # the date parser: only when a date is read
+
+        return dates.parse_when(text, now=self.clock(), cadence=self.cadence, forward=forward)
+
+    def day(self, text: str, *, forward: bool = False) -> date:
+        """The day ``text`` names (see :meth:`when`)."""
+        from retro import dates
+
+        return dates.parse_day(text, now=self.clock(), cadence=self.cadence, forward=forward)
+
     def check(self) -> None:
         """Raise :class:`RetroError` now if the config's sprint cadence is broken.
 

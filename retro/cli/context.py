@@ -51,19 +51,6 @@ class AppContext:
             )
         return self._repo
 
-    def when(self, text: str, *, forward: bool = False) -> datetime:
-        """People's dates; ``forward`` for when something is due (see ``dates``)."""
-        from retro import dates
-
-        return dates.parse_when(
-            text, now=self.now(), cadence=self.settings.cadence, forward=forward
-        )
-
-    def day(self, text: str, *, forward: bool = False) -> date:
-        from retro import dates
-
-        return dates.parse_day(text, now=self.now(), cadence=self.settings.cadence, forward=forward)
-
     def warn_direction(self, label: str, value: date | str, *, forward: bool) -> None:
         """Warn on stderr when a date lies on the wrong side of today (it is kept)."""
         from retro import dates

@@ -189,7 +189,7 @@ def summary(ctx: click.Context, ref: str | None, sprint: str | None, fmt: str) -
     repo.load(missing_ok=True)
     try:
         retro = sessions.summary_target(repo, settings.team, ref, sprint, settings.cadence,
-                                        app.day, app.now().date())  # fmt: skip
+                                        app.settings.day, app.now().date())  # fmt: skip
     except (ValueError, OverflowError) as err:
         raise click.BadParameter(str(err), param_hint="--sprint") from err
     found = sessions.entries(repo, retro)

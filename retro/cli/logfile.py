@@ -90,7 +90,7 @@ def init(ctx: click.Context, /, **given: str | None) -> None:
         values["log"] = str(Path(log_path).expanduser().resolve())
     try:
         if start:
-            values["sprint_start"] = app.day(start).isoformat()
+            values["sprint_start"] = app.settings.day(start).isoformat()
         if length:
             values["sprint_length"] = f"{dates.parse_length(length)}d"
     except dates.DateError as err:

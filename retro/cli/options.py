@@ -35,7 +35,7 @@ class When(click.ParamType):  # type: ignore[type-arg]
         try:
             if app is None:
                 return dates.parse_when(str(value))
-            return app.when(str(value))
+            return app.settings.when(str(value))
         except dates.DateError as err:
             self.fail(str(err), param, ctx)
 
@@ -129,7 +129,8 @@ def collect_fields(app: AppContext, kind: str, options: dict[str, Any]) -> dict[
     for flag, name, text in _wanted(kind, options):
         direction = DATE_DIRECTIONS.get((kind, name))
         forward = direction == FUTURE
-        when, day = partial(app.when, forward=forward), partial(app.day, forward=forward)
+        when = partial(app.settings.when, forward=forward)
+        day = partial(app.settings.day, forward=forward)
         try:
             value = coerce(kind, name, text, when=when, day=day,
                            ref=lambda ref: app.repo().resolve(ref))  # fmt: skip

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from retro import dates, sessions
+from retro import sessions
 from retro.config import Settings
 from retro.errors import RetroError
 from retro.fsio import safe_file_name, write_atomically
@@ -132,17 +132,6 @@ class Session:
     def today(self) -> date:
         return self.settings.clock().date()
 
-    def when(self, text: str, *, forward: bool = False) -> datetime:
-        """People's dates, with the configured cadence; ``forward`` for when something is due."""
-        return dates.parse_when(
-            text, now=self.settings.clock(), cadence=self.settings.cadence, forward=forward
-        )
-
-    def day(self, text: str, *, forward: bool = False) -> date:
-        """The day ``text`` names (see :meth:`when`)."""
-        return dates.parse_day(
-            text, now=self.settings.clock(), cadence=self.settings.cadence, forward=forward
-        )
 
     # --- the open retro -----------------------------------------------------------------
 
@@ -238,7 +227,7 @@ class Session:
         if criteria:
             fields["criteria"] = criteria
         if review:
-            fields["review_by"] = self.day(review, forward=True).isoformat()
+            fields["review_by"] = self.settings.day(review, forward=True).isoformat()
         with self._announcing():
             return self.repo.add("decision", text, fields=fields)
 

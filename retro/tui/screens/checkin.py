@@ -102,7 +102,7 @@ class CheckinScreen(ModalScreen[None]):
             self._fail("Answer at least one question.")
             return
         try:
-            at = session.when(self.query_one("#ask-when", Input).value.strip() or "now")
+            at = session.settings.when(self.query_one("#ask-when", Input).value.strip() or "now")
         except dates.DateError as err:
             self._fail(str(err), "when")
             return

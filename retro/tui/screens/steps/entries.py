@@ -109,7 +109,7 @@ class EntryStep(StepScreen):
         """Save the form (only what changed); True when nothing is left unsaved."""
         session = self.session
         form = self.query_one(EntryForm)
-        parsed = form.read(when=session.when, day=session.day)
+        parsed = form.read(when=session.settings.when, day=session.settings.day)
         if parsed is None or session.retro is None:
             return False
         text, fields, links = parsed

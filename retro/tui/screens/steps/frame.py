@@ -112,7 +112,7 @@ class FrameStep(StepScreen):
             if not self._loaded.touched(name, raw):
                 continue
             try:
-                changes[name] = session.day(raw).isoformat() if raw else None
+                changes[name] = session.settings.day(raw).isoformat() if raw else None
             except ValueError as err:
                 self._show_error(name, str(err))
                 return
