@@ -74,6 +74,24 @@ class Batch:
     raw: list[bytes] | None = None  # each event's line as read, when asked for
 
 
+# One line of a log as read: its number, offset, size (without the newline), its bytes
+# (without the newline), and its event or what is wrong with it.
+Item = tuple[int, int, int, bytes, "Event | str"]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where reading a log stopped, and what tells that it is still the same file."""
+
+    file: tuple[int, int]  # device and inode
+    head: bytes  # the header line, as read
+    offset: int
+    mark: bytes  # the bytes just before the offset
+    line: int
+    open_line: bool  # the last line consumed had no newline
+    version: tuple[int, int]
+
+
 @dataclass(frozen=True)
 class Compaction:
     """What :meth:`Journal.compact` did."""
@@ -124,6 +142,7 @@ class Journal:
         self._mark = b""  # the bytes just before the offset, as read
         self._line = 1
         self._open_line = False  # the last line consumed had no newline
+        self.incomplete_tail = False  # the last read met a torn (or unfinished) last line
 
     # --- writing --------------------------------------------------------------------
 
@@ -231,8 +250,37 @@ class Journal:
 
         With ``raw``, the batch also holds the line each event was read from.
         """
+        return self._collect(self.lines(), raw)
+
+    def read_new(self) -> Batch | None:
+        """Read only what was appended since the last read; None when the file was replaced
+        (see :meth:`new_lines`)."""
+        items = self.new_lines()
+        return None if items is None else self._collect(items, False)
+
+    def _collect(self, items: Iterator[Item], raw: bool) -> Batch:
+        batch = Batch(raw=[] if raw else None)
+        events, lines, problems, kept = batch.events, batch.lines, batch.problems, batch.raw
+        with gc_paused():
+            for line, offset, size, text, decoded in items:
+                if type(decoded) is str:
+                    problems.append(Problem(line, decoded, offset, size))
+                    continue
+                events.append(decoded)  # type: ignore[arg-type]
+                lines.append(line)
+                if kept is not None:
+                    kept.append(text.strip() + b"\n")
+        batch.incomplete_tail = self.incomplete_tail
+        return batch
+
+    def lines(self) -> Iterator[Item]:
+        """Stream the whole log, line by line: (line number, offset, size, the line without its
+        newline, the event or what is wrong with the line). Raises :class:`LogError` when the
+        log is missing or not a log. Afterwards, :attr:`incomplete_tail` says whether the last
+        line is torn (or still being written): it is not among the lines.
+        """
         stream, info = self._open_for_read()
-        with stream:
+        try:
             first = stream.readline(_HEADER_PEEK)
             if not first:
                 raise NotALogError(
@@ -240,18 +288,22 @@ class Journal:
                     "(record an entry with `retro checkin` to start it)"
                 )
             if not first.endswith(b"\n") and header().startswith(first):
+                stream.close()
                 self._file = None  # its creation was cut short: nothing recorded yet
-                return Batch(incomplete_tail=True, raw=[] if raw else None)
+                self.incomplete_tail = True
+                return iter(())
             self.version = parse_header(first.rstrip(b"\n"), str(self.path))
-            self._file, self._head = fsio.identity(info), first
-            self._offset, self._line = len(first), 1
-            self._open_line = not first.endswith(b"\n")
-            batch = self._read_from(stream, raw)
-            self._remember(stream.fileno())
-            return batch
+        except BaseException:
+            stream.close()
+            raise
+        self._file, self._head = fsio.identity(info), first
+        self._offset, self._line = len(first), 1
+        self._open_line = not first.endswith(b"\n")
+        return self._stream(stream)
 
-    def read_new(self) -> Batch | None:
-        """Read only what was appended since the last read; None when the file was replaced.
+    def new_lines(self) -> Iterator[Item] | None:
+        """Stream only what was appended since the last read, like :meth:`lines`; None when
+        the file was replaced.
 
         Replaced means more than another inode (a file system reuses the number of
         a deleted file at once): a header that changed (a rewrite names its
@@ -266,15 +318,34 @@ class Journal:
             if not self.path.exists():
                 return None
             raise
+        if not self._still_read(stream.fileno(), info) or info.st_size == self._offset:
+            stream.close()
+            self.incomplete_tail = False
+            return iter(()) if info.st_size == self._offset else None
+        return self._stream(stream)
+
+    def _stream(self, stream: BinaryIO) -> Iterator[Item]:
+        """The lines of the open log from the offset read so far; closes it when done."""
         with stream:
-            if not self._still_read(stream.fileno(), info):
-                return None
-            if info.st_size == self._offset:
-                return Batch()
             stream.seek(self._offset)
-            batch = self._read_from(stream)
+            yield from self._items(stream)
             self._remember(stream.fileno())
-            return batch
+
+    @property
+    def position(self) -> Position | None:
+        """Where reading stopped, to :meth:`resume` from in another process (None: nothing
+        read yet)."""
+        if self._file is None:
+            return None
+        return Position(self._file, self._head, self._offset, self._mark, self._line,
+                        self._open_line, self.version)  # fmt: skip
+
+    def resume(self, position: Position) -> None:
+        """Go on from ``position`` (see :attr:`position`): :meth:`new_lines` then reads only
+        what was appended since, or says the file was replaced."""
+        self._file, self._head, self._offset = position.file, position.head, position.offset
+        self._mark, self._line, self._open_line = position.mark, position.line, position.open_line
+        self.version = position.version
 
     def _still_read(self, fd: int, info: os.stat_result) -> bool:
         """True when the open file is the one read so far, grown at most."""
@@ -289,11 +360,9 @@ class Journal:
         size = min(_MARK_BYTES, self._offset - len(self._head))
         self._mark = os.pread(fd, size, self._offset - size) if size > 0 else b""
 
-    @gc_paused()
-    def _read_from(self, stream: BinaryIO, raw_lines: bool = False) -> Batch:
+    def _items(self, stream: BinaryIO) -> Iterator[Item]:
         """Decode lines from the current position, advancing over complete lines only."""
-        batch = Batch(raw=[] if raw_lines else None)
-        events, lines, problems, kept = batch.events, batch.lines, batch.problems, batch.raw
+        self.incomplete_tail = False
         line, offset = self._line, self._offset
         shared = threading.active_count() > 1  # e.g. the app's screen, while this thread reads
         for raw, size, terminated in read_lines(stream):
@@ -303,27 +372,22 @@ class Journal:
                 self._open_line = False
                 if not raw and terminated:
                     offset += 1
+                    self._offset = offset
                     continue
             if not raw.strip() or is_header(raw):  # a header inside: from a union of two logs
                 line, offset = line + 1, offset + size + terminated
                 self._open_line = not terminated
+                self._line, self._offset = line, offset
                 continue
             decoded = decode_line(raw, size)
-            if not terminated and isinstance(decoded, str):
-                batch.incomplete_tail = True  # being written now, or torn by a crash
+            if not terminated and type(decoded) is str:
+                self.incomplete_tail = True  # being written now, or torn by a crash
                 break
             line += 1
-            if isinstance(decoded, str):
-                problems.append(Problem(line, decoded, offset, size))
-            else:
-                events.append(decoded)
-                lines.append(line)
-                if kept is not None:
-                    kept.append(raw.strip() + b"\n")
-            offset += size + terminated
             self._open_line = not terminated
-        self._line, self._offset = line, offset
-        return batch
+            self._line, self._offset = line, offset + size + terminated
+            yield line, offset, size, raw, decoded
+            offset += size + terminated
 
     def scan(self) -> tuple[Batch, list[Problem]]:
         """Read everything like :meth:`read`, and also check what a reader can skip.
