@@ -24,9 +24,10 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("RETRO_CONFIG", str(home / "config" / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("RETRO_AUTHOR", "Ana")
     monkeypatch.setenv("RETRO_TEAM", "payments")
-    for name in ("RETRO_LOG", "RETRO_NOW", "RETRO_THEME", "RETRO_MAX_LOG_BYTES"):
+    for name in ("RETRO_LOG", "RETRO_NOW", "RETRO_THEME", "RETRO_MAX_LOG_BYTES", "RETRO_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
     return home
 

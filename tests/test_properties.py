@@ -16,7 +16,7 @@ from retro.merge import merge
 from retro.store import Repository
 from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
-from retro.store.storage import JournalStorage
+from retro.store.snapshot import _Fold
 from retro.trust import FUTURE_TOLERANCE, Trust
 from tests.conftest import START, Clock
 from tests.test_merge import histories, split
@@ -153,12 +153,15 @@ def test_what_a_restore_brings_back_does_not_depend_on_the_order_read(
     _, events = case
     events = list(events)
     order.shuffle(events)
-    storage = JournalStorage(Journal(Path("unused.jsonl")))
-    storage.apply(events)
-    assert storage.heads == replay(events)
-    expected = {rid: replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]
-                for rid, head in storage.heads.items() if head["op"] == DEL}  # fmt: skip
-    assert storage.buried == expected
+    fold = _Fold({}, {}, 0)
+    for place, event in enumerate(events):
+        fold.add(event, place, 1)
+    heads = replay(events)
+    assert {rid: head.rev for rid, head in fold.heads.items()} == {
+        rid: head["rev"] for rid, head in heads.items()}  # fmt: skip
+    expected = {rid: replay(e for e in events if e["id"] == rid and e["op"] == PUT)[rid]["rev"]
+                for rid, head in heads.items() if head["op"] == DEL}  # fmt: skip
+    assert {rid: buried.rev for rid, buried in fold.buried.items()} == expected
 
 
 @settings(max_examples=60, deadline=None)

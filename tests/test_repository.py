@@ -1,4 +1,4 @@
-"""The repository API and the TinyDB storage under it."""
+"""The repository API."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tinydb import Query
 
 from retro.errors import RecordNotFound, RetroError, ValidationError
 from retro.store import Repository
 from retro.store.events import DEL, PUT
 from retro.store.journal import Journal
-from retro.store.storage import TABLE, open_db
 from tests.conftest import START
 
 
@@ -129,18 +127,6 @@ def test_an_invalid_edit_changes_nothing(repo: Repository, log_path: Path) -> No
     with pytest.raises(ValidationError):
         repo.edit(rec["id"], fields={"links": "not a list"})
     assert repo.get(rec["id"]) == rec and log_path.read_bytes() == before
-
-
-def test_tinydb_only_queries(repo: Repository, log_path: Path) -> None:
-    """TinyDB answers queries over the replayed state; its writes are refused untouched."""
-    repo.add("output", "one")
-    before = log_path.read_bytes()
-    db = open_db(Journal(log_path))
-    table = db.table(TABLE)
-    assert [doc["text"] for doc in table.search(Query().text == "one")] == ["one"]
-    with pytest.raises(NotImplementedError, match="appending events"):
-        table.remove(Query().text == "one")
-    assert log_path.read_bytes() == before and len(table) == 1
 
 
 def test_refresh_picks_up_other_writers(make_repo: Callable[..., Repository]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import wraps
@@ -133,3 +133,17 @@ def progress_bar(paths: Sequence[Path], label: str = "merging") -> Iterator[Call
     shown = total >= PROGRESS_BYTES and sys.stderr.isatty()
     with click.progressbar(length=total, label=label, file=sys.stderr, hidden=not shown) as bar:
         yield bar.update
+
+
+def emit_chunks(chunks: Iterable[bytes], output: Path | None) -> None:
+    """Write ``chunks`` to ``output`` atomically, or to stdout, as they come."""
+    if output is None:
+        out = sys.stdout.buffer
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+    else:
+        from retro.fsio import write_atomically
+
+        write_atomically(output, chunks)
+        click.echo(f"Wrote {output}", err=True)

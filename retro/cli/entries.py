@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ import click
 
 from retro import sessions
 from retro.bulk import gc_paused
-from retro.cli.context import app_context, handle_errors, report_damage
+from retro.cli.context import app_context, emit_chunks, handle_errors, report_damage
 from retro.cli.options import (
     check_sprint,
     collect_fields,
@@ -21,8 +20,8 @@ from retro.cli.options import (
     period_options,
     teams_option,
 )
-from retro.model import Record, full_view, title
-from retro.present.json import safe_json
+from retro.model import Record, title
+from retro.present.json import records_json, safe_json
 from retro.present.sanitize import clean
 from retro.present.summary import figure_lines, list_lines, summary_data
 from retro.present.terminal import entries_table, history_lines, record_lines
@@ -54,34 +53,17 @@ def log_command(
         retro = repo.get(retro_ref, kinds=["retro"])
         in_retro = {rec["id"] for rec in sessions.entries(repo, retro)}
         where = lambda rec: rec["id"] in in_retro  # noqa: E731
-    records = repo.find(kinds=kinds, teams=teams, since=since, until=until, search=search,
-                        where=where)  # fmt: skip
-    total = len(records)
+    filters: dict[str, Any] = dict(kinds=kinds, teams=teams, since=since, until=until,
+                                   search=search, where=where)  # fmt: skip
     if limit is None:
         limit = 50 if fmt == "table" else 0
-    if limit:
-        records = records[-limit:]
     if fmt == "table":
-        entries_table(records, total=total)
+        entries_table(repo.find(**filters, last=limit or None), total=repo.count(**filters))
+    elif limit:
+        emit_chunks(records_json(repo.find(**filters, last=limit), lines=fmt == "jsonl"), None)
     else:
-        write_json(records, lines=fmt == "jsonl")
+        emit_chunks(records_json(repo.each(**filters), lines=fmt == "jsonl"), None)
     ctx.exit(report_damage(repo))
-
-
-def write_json(records: Sequence[Record], *, lines: bool, chunk: int = 1000) -> None:
-    """Stream records to stdout as one JSON array (or JSON Lines), a chunk at a time."""
-    out = sys.stdout
-    if not lines:
-        out.write("[")
-    for start in range(0, len(records), chunk):
-        views = [full_view(rec) for rec in records[start : start + chunk]]
-        if lines:
-            out.write("".join(safe_json(view) + "\n" for view in views))
-        else:
-            out.write((", " if start else "") + safe_json(views)[1:-1])
-    if not lines:
-        out.write("]\n")
-    out.flush()
 
 
 @click.command()

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from retro.bulk import gc_paused
-from retro.cli.context import app_context, handle_errors, progress_bar, report_damage, warn
+from retro.cli.context import (
+    app_context,
+    emit_chunks,
+    handle_errors,
+    progress_bar,
+    report_damage,
+    warn,
+)
 from retro.cli.options import (
     format_option,
     kinds_option,
@@ -18,13 +26,12 @@ from retro.cli.options import (
     teams_option,
 )
 from retro.errors import EXIT_DAMAGED
-from retro.fsio import write_atomically
 from retro.inputs import read_inputs
-from retro.model import Record, full_view
+from retro.model import Record
 from retro.present import tables as plain
 from retro.present.csv import to_csv
 from retro.present.format import plural
-from retro.present.json import safe_json
+from retro.present.json import records_json, safe_json
 from retro.report import Report, build_report
 
 REPORT_TABLES = ("teams", "decisions", "fragmentation", "dependencies", "entries")
@@ -32,11 +39,8 @@ REPORT_TABLES = ("teams", "decisions", "fragmentation", "dependencies", "entries
 
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output`` atomically, or to stdout."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-    else:
-        write_atomically(output, [text.encode()])
-        click.echo(f"Wrote {output}", err=True)
+    ending = b"" if output is not None or text.endswith("\n") else b"\n"
+    emit_chunks([text.encode() + ending], output)
 
 
 def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record], str, int]:
@@ -49,7 +53,7 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
         code = report_damage(repo)
         if code:
             warn("the report leaves those lines out")
-        return repo.all(), input_names([repo.path]), code
+        return list(repo.each()), input_names([repo.path]), code
     with progress_bar(logs) as progress:
         inputs = read_inputs(logs, skip_bad=True, raw=False, progress=progress)
     for path, bad in inputs.damaged:
@@ -143,11 +147,13 @@ def export(
 ) -> None:  # fmt: skip
     """Export the entries themselves: CSV (formulas neutralised), JSON or Markdown."""
     repo = app_context(ctx).repo().load()
-    records = repo.find(kinds=kinds, teams=teams, since=since, until=until)
+    filters: dict[str, Any] = dict(kinds=kinds, teams=teams, since=since, until=until)
+    if fmt == "json":
+        emit_chunks(records_json(repo.each(**filters), indent=True), output)
+        ctx.exit(report_damage(repo))
+    records = repo.find(**filters)
     if fmt == "csv":
         emit(to_csv(plain.entries_table(records)), output)
-    elif fmt == "json":
-        emit(safe_json([full_view(r) for r in records], indent=2) + "\n", output)
     else:
         from retro.present.markdown import entries_markdown
 

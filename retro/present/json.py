@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from retro.present.sanitize import clean_json
+import orjson
+
+from retro.model import Record, full_view
+from retro.present.sanitize import clean_json, clean_json_bytes
 
 if TYPE_CHECKING:
     from retro.report import Report
@@ -58,3 +63,30 @@ def safe_json(obj: Any, *, indent: int | None = None) -> str:
     NaN and Infinity are not JSON: a value holding one is an error, never written.
     """
     return clean_json(json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False))
+
+
+def safe_json_bytes(obj: Any) -> bytes:
+    """:func:`safe_json` as compact UTF-8, for many records at once: only for records,
+    which never hold NaN or Infinity (this would write them as null)."""
+    return clean_json_bytes(orjson.dumps(obj))
+
+
+def records_json(
+    records: Iterable[Record], *, lines: bool = False, indent: bool = False, chunk: int = 1000
+) -> Iterator[bytes]:
+    """Records, every field of their kind shown, as one JSON array (or JSON Lines), made
+    safe to print and written a chunk at a time: a whole log is never one string."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    items = iter(records)
+    first = True
+    if not lines:
+        yield b"["
+    while views := [full_view(rec) for rec in itertools.islice(items, chunk)]:
+        if lines:
+            yield b"".join(safe_json_bytes(view) + b"\n" for view in views)
+        else:
+            text = clean_json_bytes(orjson.dumps(views, option=option))[1:-1].rstrip(b"\n")
+            yield text if first else b"," + text
+        first = False
+    if not lines:
+        yield b"\n]\n" if indent else b"]\n"

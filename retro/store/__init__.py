@@ -1,4 +1,4 @@
-"""The log: its journal file, the TinyDB storage over it, and the repository API.
+"""The log: its journal file, the snapshot derived from it, and the repository API.
 
 ``Repository`` is imported on first use, so that a check-in (``store.writer``) never
 loads TinyDB.

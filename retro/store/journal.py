@@ -318,10 +318,13 @@ class Journal:
             if not self.path.exists():
                 return None
             raise
-        if not self._still_read(stream.fileno(), info) or info.st_size == self._offset:
+        if not self._still_read(stream.fileno(), info):
+            stream.close()
+            return None
+        if info.st_size == self._offset:
             stream.close()
             self.incomplete_tail = False
-            return iter(()) if info.st_size == self._offset else None
+            return iter(())
         return self._stream(stream)
 
     def _stream(self, stream: BinaryIO) -> Iterator[Item]:
@@ -330,6 +333,17 @@ class Journal:
             stream.seek(self._offset)
             yield from self._items(stream)
             self._remember(stream.fileno())
+
+    def matching(self, needle: bytes) -> Iterator[Event]:
+        """The events on the lines that hold ``needle``, in log order: only those lines are
+        decoded (e.g. the revisions of one record, by its id)."""
+        stream, _ = self._open_for_read()
+        with stream:
+            for raw, size, _terminated in read_lines(stream):
+                if needle in raw:
+                    decoded = decode_line(raw, size)
+                    if type(decoded) is not str:
+                        yield decoded  # type: ignore[misc]
 
     @property
     def position(self) -> Position | None:

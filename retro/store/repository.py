@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set as AbstractSet
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query
 from tinydb.queries import QueryInstance
 
 from retro.dates import now_local
 from retro.errors import RecordNotFound, RetroError
-from retro.insights import LinkIndex
 from retro.model import Record, validate
-from retro.store.events import DEL, MAX_LIFE, PUT, Event, life_of
+from retro.store.events import DEL, MAX_LIFE, PUT, Event
 from retro.store.journal import Journal, Problem
-from retro.store.storage import TABLE, JournalStorage, open_db
+from retro.store.snapshot import Snapshot
 from retro.store.writer import Writer
 
 MIN_PREFIX = 4
+_ORDER = "created, seq"
 
 
 def creation_time(rec: Record) -> datetime:
@@ -34,19 +33,99 @@ def _search_fields(rec: Mapping[str, Any]) -> Iterable[str]:
             yield value
 
 
-class Repository:
-    """Records of one log: appended in O(1), queried through TinyDB, kept fresh from the file.
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join('?' * len(values))})"
 
-    Adding a record appends one event without reading the log. Everything else
-    (queries, lookups, edits, deletions) works on the replayed state, which
-    :meth:`refresh` brings up to date with what other processes appended.
+
+class _Records(Mapping[str, Record]):
+    """The current records by id, read from the log through the snapshot as they are asked
+    for (and kept until they change)."""
+
+    def __init__(self, repo: Repository) -> None:
+        self._repo = repo
+        self.kept: dict[str, Record] = {}
+
+    def __getitem__(self, rid: str) -> Record:
+        rec = self.kept.get(rid)
+        if rec is None:
+            head = self._repo._snapshot.head(rid) if self._repo._synced else None
+            if head is None or head.seq is None:
+                raise KeyError(rid)
+            rec = self.kept[rid] = self._repo._snapshot.event_at(head.rev, head.off,
+                                                                 head.size)["rec"]  # fmt: skip
+        return rec
+
+    def __contains__(self, rid: object) -> bool:
+        if rid in self.kept:
+            return True
+        if not isinstance(rid, str) or not self._repo._synced:
+            return False
+        head = self._repo._snapshot.head(rid)
+        return head is not None and head.seq is not None
+
+    def __len__(self) -> int:
+        return self._repo._snapshot.count() if self._repo._synced else 0
+
+    def __iter__(self) -> Iterator[str]:
+        if self._repo._synced:
+            yield from (row[0] for row in self._repo._snapshot.select(order="seq"))
+
+    def values(self) -> Iterator[Record]:  # type: ignore[override]
+        """Every record, in log order, read one at a time (not kept: a whole log may be large)."""
+        return self._repo._read(self._repo._snapshot.select(order="seq")
+                                if self._repo._synced else [])  # fmt: skip
+
+    def items(self) -> Iterator[tuple[str, Record]]:  # type: ignore[override]
+        return ((rec["id"], rec) for rec in self.values())
+
+
+class _Links(Mapping[str, AbstractSet[str]]):
+    """Every record's neighbours (links either way), read from the snapshot when asked."""
+
+    def __init__(self, repo: Repository) -> None:
+        self._repo = repo
+        self.kept: dict[str, AbstractSet[str]] = {}
+
+    def __getitem__(self, rid: str) -> AbstractSet[str]:
+        found = self.kept.get(rid)
+        if found is None:
+            found = self._repo._snapshot.neighbours(rid) if self._repo._synced else set()
+            self.kept[rid] = found
+        if not found:
+            raise KeyError(rid)
+        return found
+
+    def _all(self) -> dict[str, set[str]]:
+        every: dict[str, set[str]] = {}
+        if self._repo._synced:
+            for src, dst in self._repo._snapshot.linked():
+                if src != dst:
+                    every.setdefault(src, set()).add(dst)
+                    every.setdefault(dst, set()).add(src)
+        return every
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class Repository:
+    """Records of one log: appended in O(1), read through its snapshot, kept fresh from the file.
+
+    Adding a record appends one event without reading the log. Reading catches the
+    snapshot (:mod:`retro.store.snapshot`) up with the log, then costs what it reads:
+    a lookup reads one line back, the newest entries read their own lines; only what
+    asks for every record reads them all. :meth:`refresh` brings the state up to date
+    with what other processes appended.
 
     What the rest of retro uses: :attr:`path`, :attr:`team`, :attr:`author`;
     the state read so far: :meth:`load`, :meth:`refresh`, :attr:`loaded`,
     :attr:`version`, :attr:`problems`, :attr:`incomplete_tail`; changes, each one
     append: :meth:`add`, :meth:`edit`, :meth:`remove`, :meth:`restore`; reads:
-    :meth:`record`, :meth:`records`, :meth:`all`, :meth:`find`, :meth:`get`,
-    :meth:`resolve`, :meth:`links`, :meth:`history`; and :meth:`clock`.
+    :meth:`record`, :meth:`records`, :meth:`all`, :meth:`find`, :meth:`count`,
+    :meth:`get`, :meth:`resolve`, :meth:`links`, :meth:`history`; and :meth:`clock`.
     """
 
     def __init__(
@@ -63,28 +142,33 @@ class Repository:
         self.path = Path(path)
         self.team = team
         self._journal = Journal(self.path)
+        self._snapshot = Snapshot(self._journal)
         self._writer = Writer(author, clock) if origin is None else Writer(author, clock, origin)
-        db = open_db(self._journal)
-        self._table = db.table(TABLE)
-        self._storage: JournalStorage = db.storage  # type: ignore[assignment]
+        self._loaded = False
+        self._synced = False  # the snapshot was caught up (False: no log yet, or not read)
+        self._missing_ok = False
+        self._version = 0
+        self._seen = ("", 0)  # the snapshot's build and offset as this repository last read it
+        self._records = _Records(self)
+        self._links = _Links(self)
 
     # --- state ------------------------------------------------------------------------
 
     @property
     def problems(self) -> list[Problem]:
         """Damaged lines met while reading (skipped)."""
-        return self._storage.problems
+        return self._snapshot.problems
 
     @property
     def incomplete_tail(self) -> bool:
         """True when the last line is torn (or still being written)."""
-        return self._storage.incomplete_tail
+        return self._snapshot.incomplete_tail
 
     @property
     def loaded(self) -> bool:
         """True once the log was read (:meth:`load`, or a first query): until then, adding
         an entry only appends."""
-        return self._storage.loaded
+        return self._loaded
 
     @property
     def author(self) -> str:
@@ -98,37 +182,65 @@ class Repository:
     @property
     def version(self) -> int:
         """A number that changes whenever the state read from the log changes."""
-        return self._storage.version
+        return self._version
 
     def record(self, rid: str) -> Record | None:
         """The current record with id ``rid`` as read so far (None: unknown or deleted)."""
-        return self._storage.records.get(rid)
+        self._ensure()
+        return self._records.get(rid)
 
     def records(self) -> Mapping[str, Record]:
         """Every current record by id, as read so far: the context the insights and the
-        report read. A live view, not a copy: it follows the log; do not change it."""
-        return self._storage.records
+        report read. A live view, read as asked (iterating it reads every record): it
+        follows the log; do not change what it gives."""
+        self._ensure()
+        return self._records
 
     def clock(self) -> datetime:
         """Now, as this repository stamps it."""
         return self._writer.clock()
 
     def load(self, *, missing_ok: bool = False) -> Repository:
-        """Read the whole log (raises :class:`~retro.errors.LogError` if it is unusable).
-
-        With ``missing_ok``, a log that does not exist yet reads as empty.
-        """
-        self._storage.missing_ok = missing_ok
-        self._storage.load()
-        self._table.clear_cache()
+        """Catch up with the whole log (raises :class:`~retro.errors.LogError` if it is
+        unusable). With ``missing_ok``, a log that does not exist yet reads as empty."""
+        self._missing_ok = missing_ok
+        self._sync()
         return self
 
     def refresh(self) -> set[str]:
         """Read what was appended since; return the ids of records that changed."""
-        changed = self._storage.refresh()
-        if changed:
-            self._table.clear_cache()
+        had = self._synced
+        changed = self._sync()
+        if changed is not None:
+            return changed
+        return set(self._snapshot.ids(deleted=True)) if self._synced or had else set()
+
+    def _sync(self) -> set[str] | None:
+        """Catch the snapshot up; forget what changed; return the ids that did (None: any
+        may have)."""
+        if self._missing_ok and not self.path.exists():
+            self._synced, self._loaded = False, True
+            self._forget(None)
+            return None
+        snapshot = self._snapshot
+        snapshot.sync()
+        changed = snapshot.changed_since(*self._seen) if self._synced else None
+        self._synced = self._loaded = True
+        self._seen = (snapshot.build, snapshot.offset)
+        self._forget(changed)
         return changed
+
+    def _forget(self, changed: set[str] | None) -> None:
+        """Drop what was read of the records that changed (None: of every record)."""
+        if changed is None:
+            self._records.kept.clear()
+            self._links.kept.clear()
+            self._version += 1
+        elif changed:
+            for rid in changed:
+                self._records.kept.pop(rid, None)
+            self._links.kept.clear()
+            self._version += 1
 
     # --- writing ---------------------------------------------------------------------
 
@@ -158,17 +270,18 @@ class Repository:
         unlink: Sequence[str] = (),
     ) -> Record:
         """Change an entry; appends one revision if anything changed. Returns the new state."""
-        rec = dict(self.get(ref))
+        current = self.get(ref)
+        rec = dict(current)
         if text is not None:
             rec["text"] = text
         rec.update(fields or {})
         dropped = set(unlink)
         links = [i for i in rec.get("links") or [] if i not in dropped]
         rec["links"] = list(dict.fromkeys([*links, *link]))
-        if rec != self._storage.records[rec["id"]]:
+        if rec != current:
             rec["updated_at"] = self.clock().isoformat()
             self._write(PUT, validate(rec))
-        return self._storage.records[rec["id"]]
+        return self._records[rec["id"]]
 
     def remove(self, ref: str) -> Record:
         """Delete an entry (a tombstone: it stays deleted after merges, until
@@ -185,41 +298,89 @@ class Repository:
         with logs that still hold the deletion, like any edit.
         """
         rid = self.resolve(ref, deleted=True)
-        head = self._storage.heads[rid]
-        if head["op"] != DEL:
+        head = self._snapshot.head(rid)
+        if head is None or not head.rank_del:
             raise RetroError(f"entry {rid[:8]} is not deleted: there is nothing to restore")
-        buried = self._storage.buried.get(rid)
+        buried = self._snapshot.buried_event(rid)
         if buried is None:
             raise RetroError(f"entry {rid[:8]} has no revision before its deletion to restore")
-        if life_of(head) + 1 >= MAX_LIFE:
+        if head.rank_life + 1 >= MAX_LIFE:
             raise RetroError(f"entry {rid[:8]} was restored too many times to restore again")
         self._write(PUT, buried["rec"], restore=True)
-        return self._storage.records[rid]
+        return self._records[rid]
 
     def _write(self, op: str, rec: Record, *, restore: bool = False) -> None:
         """One revision of one loaded record: a single append, like :meth:`add`."""
-        head = self._storage.heads[rec["id"]]
-        self._append(
-            self._writer.event(op, rec["id"], rec if op == PUT else None, head, restore=restore)
-        )
+        head = self._snapshot.head(rec["id"])
+        base: Event | None = None if head is None else {"rev": head.rev, "life": head.rank_life}
+        self._append(self._writer.event(op, rec["id"], rec if op == PUT else None, base,
+                                        restore=restore))  # fmt: skip
 
     def _append(self, event: Event) -> None:
-        """The one way the log changes: append ``event``, then fold it into the state read
-        so far (if any) and drop TinyDB's cached query results."""
+        """The one way the log changes: append ``event``, then (once the log was read)
+        catch up with it, and with whatever else was appended meanwhile."""
         self._journal.append([event])
-        if self._storage.loaded:
-            self._storage.apply([event])
-            self._table.clear_cache()
+        if self._loaded:
+            self._missing_ok = False
+            self._sync()
 
     # --- reading ---------------------------------------------------------------------
 
     def _ensure(self) -> None:
-        if not self._storage.loaded:
+        if not self._loaded:
             self.load()
+
+    def _read(self, rows: Iterable[tuple[str, str, int, int]]) -> Iterator[Record]:
+        """The records at ``rows`` (id, rev, offset, size), those already read kept as read."""
+        kept = self._records.kept
+        for rid, rev, off, size in rows:
+            rec = kept.get(rid)
+            yield rec if rec is not None else self._snapshot.event_at(rev, off, size)["rec"]
 
     def all(self) -> list[Record]:
         """Every current record, oldest first."""
         return self.find()
+
+    def _where(
+        self, kinds: Sequence[str], teams: Sequence[str], since: datetime | None,
+        until: datetime | None, retro: str | None,
+    ) -> tuple[str, list[Any]]:  # fmt: skip
+        """The snapshot's selection for the filters it can answer itself."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, values in (("kind", kinds), ("team", teams)):
+            if values:
+                clauses.append(_in(column, values))
+                params.extend(values)
+        if retro:
+            clauses.append("retro = ?")
+            params.append(retro)
+        if since is not None:
+            clauses.append("created >= ?")
+            params.append(since.timestamp())
+        if until is not None:
+            clauses.append("created <= ?")
+            params.append(until.timestamp())
+        return " AND ".join(clauses), params
+
+    @staticmethod
+    def _condition(
+        search: str | None, where: Callable[[Mapping[str, Any]], bool] | None
+    ) -> QueryInstance | None:
+        """The test of what the snapshot cannot select by (a TinyDB query), if any."""
+        conditions: list[QueryInstance] = []
+        if search:
+            needle = re.compile(re.escape(search), re.IGNORECASE)
+            conditions.append(QueryInstance(
+                lambda rec: any(needle.search(v) for v in _search_fields(rec)),
+                ("search", search),
+            ))  # fmt: skip
+        if where is not None:
+            conditions.append(QueryInstance(where, None))
+        condition = None
+        for more in conditions:
+            condition = more if condition is None else condition & more
+        return condition
 
     def find(
         self,
@@ -231,85 +392,84 @@ class Repository:
         search: str | None = None,
         retro: str | None = None,
         where: Callable[[Mapping[str, Any]], bool] | None = None,
+        last: int | None = None,
     ) -> list[Record]:
-        """Current records matching every filter given, oldest first.
+        """Current records matching every filter given, oldest first (ties in log order).
 
-        ``where`` is any further test of a record (it must not change it).
+        ``where`` is any further test of a record (it must not change it). With
+        ``last``, only the newest ``last`` of them: only those are read, when the
+        other filters are ones the snapshot answers.
         """
-        self._ensure()
-        entry = Query()
-        conditions: list[QueryInstance] = []
-        if since or until:
-            low, high = since, until
-
-            def in_range(value: str) -> bool:
-                moment = datetime.fromisoformat(value)
-                return (low is None or moment >= low) and (high is None or moment <= high)
-
-            conditions.append(entry.created_at.test(in_range))
-        if search:
-            needle = re.compile(re.escape(search), re.IGNORECASE)
-            conditions.append(
-                QueryInstance(
-                    lambda rec: any(needle.search(v) for v in _search_fields(rec)),
-                    ("search", search),
-                )
-            )
-        if where is not None:
-            conditions.append(QueryInstance(where, None))
-        condition = None
-        for more in conditions:
-            condition = more if condition is None else condition & more
-        candidates = self._candidates(kinds, teams, retro)
-        found: list[Record]
-        if candidates is not None:  # narrowed by an index, then filtered by the same query
-            records = self._storage.records
-            found = [dict(records[rid]) for rid in candidates
-                     if condition is None or condition(records[rid])]  # fmt: skip
-        elif condition is not None:
-            found = list(self._table.search(condition))
-        else:  # everything: plain copies, without TinyDB's per-document wrappers
-            found = [dict(rec) for rec in self._storage.records.values()]
-        # Stable sorts: ties keep the order of the log. The indexes, when they narrowed the
-        # search, also know each record's time; otherwise it is read from the record.
-        if candidates is not None:
-            created = self._storage.indexes.created
-            found.sort(key=lambda rec: created[rec["id"]])
-        else:
-            found.sort(key=creation_time)
+        newest = last is not None
+        chosen = self.each(kinds=kinds, teams=teams, since=since, until=until, search=search,
+                           retro=retro, where=where, newest=newest, limit=last)  # fmt: skip
+        found = [dict(rec) for rec in chosen]
+        if newest:
+            found.reverse()
         return found
 
-    def _candidates(
-        self, kinds: Sequence[str], teams: Sequence[str], retro: str | None
-    ) -> list[str] | None:
-        """Ids that can match the kind, team and retro filters, in log order (None: no such
-        filter). A retro holds few entries: its own are checked one by one."""
-        if not (kinds or teams or retro):
-            return None
-        indexes, records = self._storage.indexes, self._storage.records
-        ids: AbstractSet[str]
-        if retro:
-            ids = indexes.by_retro.get(retro, set())
-            for field, wanted in (("kind", set(kinds)), ("team", set(teams))):
-                if wanted:
-                    ids = {rid for rid in ids if records[rid][field] in wanted}
-        else:
-            pools = [set().union(*(index.get(key, set()) for key in keys))
-                     for index, keys in ((indexes.by_kind, kinds), (indexes.by_team, teams))
-                     if keys]  # fmt: skip
-            ids = set.intersection(*pools)
-        return sorted(ids, key=indexes.order.__getitem__)
+    def each(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        teams: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+        retro: str | None = None,
+        where: Callable[[Mapping[str, Any]], bool] | None = None,
+        newest: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Record]:
+        """The records :meth:`find` gives, one at a time, read as they are asked for (do not
+        change them): oldest first, or newest first; at most ``limit`` of them."""
+        self._ensure()
+        if not self._synced or limit == 0:
+            return
+        sql, params = self._where(kinds, teams, since, until, retro)
+        condition = self._condition(search, where)
+        order = "created DESC, seq DESC" if newest else _ORDER
+        rows = self._snapshot.select(sql, params, order=order,
+                                     limit=limit if condition is None else None)  # fmt: skip
+        count = 0
+        for rec in self._read(rows):
+            if condition is None or condition(rec):
+                yield rec
+                count += 1
+                if count == limit:
+                    return
 
-    def links(self) -> LinkIndex:
+    def count(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        teams: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        search: str | None = None,
+        retro: str | None = None,
+        where: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> int:
+        """How many current records :meth:`find` would give for the same filters."""
+        self._ensure()
+        if not self._synced:
+            return 0
+        sql, params = self._where(kinds, teams, since, until, retro)
+        condition = self._condition(search, where)
+        if condition is None:
+            return self._snapshot.count(sql, params)
+        return sum(1 for rec in self._read(self._snapshot.select(sql, params)) if condition(rec))
+
+    def links(self) -> Mapping[str, AbstractSet[str]]:
         """Every record's neighbours (links either way), kept up to date: what
         :func:`retro.insights.link_index` finds over :meth:`records`."""
         self._ensure()
-        return self._storage.indexes.links
+        return self._links
 
     def get(self, ref: str, *, kinds: Sequence[str] = ()) -> Record:
         """The current record that ``ref`` names (see :meth:`resolve`)."""
         rid = self.resolve(ref, kinds=kinds)
-        return self._storage.records[rid]
+        return self._records[rid]
 
     def resolve(self, ref: str, *, kinds: Sequence[str] = (), deleted: bool = False) -> str:
         """The id of the one current record named by ``ref``.
@@ -319,31 +479,28 @@ class Repository:
         deleted records are found too (by id or prefix).
         """
         self._ensure()
-        records = self._storage.records
+        records = self._records
         ref = ref.strip()
         if ref in records and (not kinds or records[ref]["kind"] in kinds):
             return ref
-        if deleted:
-            ids = [rid for rid in self._storage.heads if rid.startswith(ref.lower())]
-            if len(ref) >= MIN_PREFIX and len(ids) == 1:
-                return ids[0]
         lowered = ref.lower()
+        if deleted and len(ref) >= MIN_PREFIX and self._synced:
+            ids = self._snapshot.ids(lowered, deleted=True)
+            if len(ids) == 1:
+                return ids[0]
         matches = []
-        if len(lowered) >= MIN_PREFIX:
-            matches = [rid for rid in records if rid.startswith(lowered)]
+        if len(lowered) >= MIN_PREFIX and self._synced:
+            matches = self._snapshot.ids(lowered)
         if not matches and (not kinds or "decision" in kinds) and ref:
-            matches = [
-                rid
-                for rid, rec in records.items()
-                if rec["kind"] == "decision" and lowered in rec["text"].lower()
-            ]
+            matches = [rec["id"] for rec in self.find(kinds=["decision"])
+                       if lowered in rec["text"].lower()]  # fmt: skip
         if kinds:
             matches = [rid for rid in matches if records[rid]["kind"] in kinds]
         if len(matches) == 1:
             return matches[0]
         shown = repr(ref[:40])
         if not matches:
-            if ref in self._storage.heads:
+            if self._synced and self._snapshot.head(ref) is not None:
                 raise RecordNotFound(f"entry {shown} was deleted")
             raise RecordNotFound(f"no entry matches {shown} in {self.path}")
         listing = "; ".join(f"{rid[:8]} {records[rid]['text'][:40]!r}" for rid in matches[:5])
@@ -353,6 +510,6 @@ class Repository:
         """Every revision of the entry ``ref`` names, oldest first (tombstone included)."""
         self._ensure()
         rid = self.resolve(ref, deleted=True)
-        events = [e for e in Journal(self.path).read().events if e["id"] == rid]
-        unique = {e["rev"]: e for e in events}
+        unique = {e["rev"]: e for e in Journal(self.path).matching(rid.encode())
+                  if e["id"] == rid}  # fmt: skip
         return [unique[rev] for rev in sorted(unique)]

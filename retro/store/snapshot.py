@@ -1,0 +1,552 @@
+"""The snapshot: a log's current state, derived from it and kept in the user's cache.
+
+The log stays the only authority. The snapshot is an SQLite file that says, for each
+record, where its current revision lies in the log (offset and size), with the few
+fields reads select and sort by (kind, team, retro, creation time), the links between
+records, the revision a restore brings back, the damaged lines met, and where reading
+stopped. A read catches up by replaying only the lines appended since; the snapshot
+is rebuilt from the whole log whenever it is stale (the log was rewritten or replaced),
+damaged, or written by another version. A record is read back from the log itself
+(one ``pread``), and checked to be the revision the snapshot expects.
+
+The cache lives in ``$RETRO_CACHE_DIR``, else ``$XDG_CACHE_HOME/retro``, else
+``~/.cache/retro``: a private folder, never a shared one, keyed by the log's real
+path. Links are never followed to write it; where no private folder can be had, the
+snapshot is kept in memory for the life of the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+import platformdirs
+
+from retro import __version__
+from retro.errors import LogError
+from retro.model import Record, link_targets
+from retro.store.events import DEL, Event
+from retro.store.journal import Item, Journal, Position, Problem
+
+SCHEMA = 2
+_CHUNK = 20_000  # appended events folded at once when catching up
+_BUSY_MS = 30_000  # how long to wait for another process writing the same snapshot
+
+_TABLES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
+CREATE TABLE heads (
+    id TEXT PRIMARY KEY, rank_life INTEGER NOT NULL, rank_del INTEGER NOT NULL,
+    rev TEXT NOT NULL, off INTEGER NOT NULL, size INTEGER NOT NULL, seq INTEGER,
+    kind TEXT, team TEXT, retro TEXT, created REAL
+) WITHOUT ROWID;
+CREATE TABLE buried (
+    id TEXT PRIMARY KEY, rank_life INTEGER NOT NULL, rev TEXT NOT NULL,
+    off INTEGER NOT NULL, size INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE edges (src TEXT NOT NULL, dst TEXT NOT NULL);
+CREATE TABLE problems (line INTEGER, message TEXT, off INTEGER, size INTEGER);
+CREATE TABLE rebuilt (id TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+_INDEXES = """
+CREATE INDEX heads_seq ON heads (seq, rev, off, size) WHERE seq IS NOT NULL;
+CREATE INDEX heads_time ON heads (created, seq, rev, off, size) WHERE seq IS NOT NULL;
+CREATE INDEX heads_kind ON heads (kind, created, seq, rev, off, size) WHERE seq IS NOT NULL;
+CREATE INDEX heads_team ON heads (team, created, seq, rev, off, size) WHERE seq IS NOT NULL;
+CREATE INDEX heads_retro ON heads (retro) WHERE retro IS NOT NULL;
+CREATE INDEX heads_off ON heads (off);
+CREATE INDEX edges_src ON edges (src);
+CREATE INDEX edges_dst ON edges (dst);
+"""  # the first four cover what reads select, so that rows are read in index order only
+_HEAD_COLUMNS = "id, rank_life, rank_del, rev, off, size, seq, kind, team, retro, created"
+
+
+class Stale(LogError):
+    """The log no longer holds what the snapshot says: it changed under the reader."""
+
+
+class Head(NamedTuple):
+    """Where a record's current revision lies, and what it is (``seq`` None: deleted)."""
+
+    rank_life: int
+    rank_del: int
+    rev: str
+    off: int
+    size: int
+    seq: int | None
+    kind: str | None
+    team: str | None
+    retro: str | None
+    created: float | None
+    targets: tuple[str, ...] = ()
+
+    @property
+    def rank(self) -> tuple[int, int, str]:
+        return self.rank_life, self.rank_del, self.rev
+
+
+class Buried(NamedTuple):
+    """The greatest ``put`` of a deleted record: what a restore brings back."""
+
+    rank_life: int
+    rev: str
+    off: int
+    size: int
+
+
+def cache_dir() -> Path:
+    """Where snapshots are kept: ``RETRO_CACHE_DIR``, else the user's cache folder."""
+    named = os.environ.get("RETRO_CACHE_DIR")
+    if named:
+        return Path(named).expanduser()
+    return platformdirs.user_cache_path("retro")
+
+
+def _private_folder(folder: Path) -> bool:
+    """Make ``folder`` if needed; True when it is a real folder of ours that others cannot
+    write to (a link, or anyone else's folder, is not used)."""
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and not info.st_mode & 0o022)  # fmt: skip
+
+
+def snapshot_file(log: Path) -> Path | None:
+    """The snapshot file of ``log`` (None: no private cache folder to keep it in)."""
+    folder = cache_dir()
+    if not _private_folder(folder):
+        return None
+    key = hashlib.sha256(os.fsencode(os.path.realpath(log))).hexdigest()[:32]
+    path = folder / f"{key}.sqlite3"
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if not stat.S_ISREG(os.lstat(name).st_mode):  # planted: not ours to follow
+                os.unlink(name)
+    return path
+
+
+def _created(rec: Record) -> float:
+    return datetime.fromisoformat(rec["created_at"]).timestamp()
+
+
+def _head(event: Event, off: int, size: int, seq: int | None) -> Head:
+    """The head row of ``event``, read at ``off`` (``seq``: its place among live records)."""
+    life, dead = event.get("life", 0), event["op"] == DEL
+    if dead:
+        return Head(life, 1, event["rev"], off, size, None, None, None, None, None)
+    rec = event["rec"]
+    return Head(life, 0, event["rev"], off, size, seq, rec["kind"], rec["team"],
+                rec.get("retro"), _created(rec), tuple(link_targets(rec)))  # fmt: skip
+
+
+class _Fold:
+    """The replay of events over the heads they touch: the one place it is decided."""
+
+    def __init__(self, heads: dict[str, Head], buried: dict[str, Buried], seq: int) -> None:
+        self.heads, self.buried, self.seq = heads, buried, seq
+        self.changed: set[str] = set()
+        self.unburied: set[str] = set()
+
+    def add(self, event: Event, off: int, size: int) -> None:
+        """Fold one event in (as :meth:`JournalStorage.apply` used to, in memory)."""
+        rid = event["id"]
+        head = self.heads.get(rid)
+        life, dead = event.get("life", 0), event["op"] == DEL
+        rank = (life, int(dead), event["rev"])
+        if head is not None and not rank > head.rank:
+            if head.rank_del and not dead:
+                best = self.buried.get(rid)
+                if best is None or (life, 0, event["rev"]) > (best.rank_life, 0, best.rev):
+                    self.buried[rid] = Buried(life, event["rev"], off, size)
+                    self.unburied.discard(rid)
+            return
+        self.changed.add(rid)
+        alive = head is not None and head.seq is not None
+        if dead:
+            self.heads[rid] = _head(event, off, size, None)
+            if alive and head is not None:  # the greatest put so far: it was the head
+                self.buried[rid] = Buried(head.rank_life, head.rev, head.off, head.size)
+                self.unburied.discard(rid)
+            return
+        seq = head.seq if alive and head is not None else None
+        if seq is None:
+            seq, self.seq = self.seq, self.seq + 1
+        self.heads[rid] = _head(event, off, size, seq)
+        if head is not None and not alive and self.buried.pop(rid, None) is not None:
+            self.unburied.add(rid)  # restored
+
+
+class Snapshot:
+    """The current state of one log, as the snapshot keeps it (see the module's notes)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self._db: sqlite3.Connection | None = None
+        self._fd: int | None = None  # the log, as synced, for reading records back
+        self.problems: list[Problem] = []
+        self.incomplete_tail = False
+        self.build = ""  # names the last rebuild: offsets of one build mean nothing in another
+        self.offset = 0  # how far into the log the snapshot reaches
+
+    # --- the file ---------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        path = snapshot_file(self.journal.path)
+        try:
+            db = self._open(path)
+        except sqlite3.DatabaseError:  # damaged: it is only a cache
+            if path is None:
+                raise
+            for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
+            db = self._open(path)
+        self._db = db
+        return db
+
+    @staticmethod
+    def _open(path: Path | None) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:" if path is None else str(path),
+                             timeout=_BUSY_MS / 1000, isolation_level=None,
+                             check_same_thread=False)  # fmt: skip
+        if path is not None:
+            os.chmod(path, 0o600)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")  # a cache: a crash at worst means a rebuild
+        db.execute("BEGIN IMMEDIATE")
+        listed = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = [row[0] for row in listed]
+        if "meta" not in tables or _meta(db, "schema") != [SCHEMA, __version__]:
+            for name in tables:  # another version's, or none yet
+                db.execute(f"DROP TABLE {name}")
+            _run(db, _TABLES + _INDEXES)
+            _set_meta(db, "schema", [SCHEMA, __version__])
+        db.execute("COMMIT")
+        return db
+
+    def close(self) -> None:
+        """Let go of the snapshot and the log."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # --- catching up ------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Catch up with the log (see :attr:`build`, :attr:`offset` and :meth:`changed_since`
+        for what changed). Raises :class:`~retro.errors.LogError` when the log is missing
+        or not a log."""
+        for _ in range(3):
+            try:
+                self._sync()
+            except sqlite3.DatabaseError as err:
+                self.close()
+                path = snapshot_file(self.journal.path)
+                if path is None:
+                    raise LogError(f"cannot keep the state of {self.journal.path}: {err}") from err
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                continue
+            if self._reopen():
+                self.problems = [Problem(*row) for row in self._connect().execute(
+                    "SELECT line, message, off, size FROM problems ORDER BY rowid")]  # fmt: skip
+                return
+        raise LogError(f"{self.journal.path} keeps changing while it is read: try again")
+
+    def _reopen(self) -> bool:
+        """Open the log for reading records back; False when it is not the file synced."""
+        position = self.journal.position
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if position is None:
+            return True
+        fd = os.open(self.journal.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        info = os.fstat(fd)
+        if (info.st_dev, info.st_ino) != position.file or info.st_size < position.offset:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def _sync(self) -> None:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            stored = _meta(db, "position")
+            items = None
+            if stored is not None:
+                self.journal.resume(_position(stored))
+                items = self.journal.new_lines()
+            if items is None:
+                self._rebuild(db)
+            else:
+                self._catch_up(db, items)
+            self.incomplete_tail = self.journal.incomplete_tail
+            position = self.journal.position
+            _set_meta(db, "position", None if position is None else _stored(position))
+            self.build, self.offset = _meta(db, "build"), 0 if position is None else position.offset
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    def _rebuild(self, db: sqlite3.Connection) -> None:
+        """Build the snapshot anew from the whole log, and keep which records differ from
+        the last build's (see :meth:`changed_since`)."""
+        before = (_meta(db, "build"), _meta(db, "position"))
+        for table in ("buried", "edges", "problems", "rebuilt"):
+            db.execute(f"DELETE FROM {table}")
+        _run(db, "".join(f"DROP INDEX {name};" for name in _index_names()))
+        db.execute("ALTER TABLE heads RENAME TO heads_old")
+        _run(db, _TABLES.split(";")[1])  # heads, anew
+        self._build(db, self.journal.lines())
+        db.execute(
+            "INSERT INTO rebuilt SELECT id FROM heads_old WHERE id NOT IN (SELECT id FROM heads) "
+            "UNION SELECT h.id FROM heads h LEFT JOIN heads_old o ON o.id = h.id "
+            "WHERE o.rev IS NOT h.rev"
+        )
+        db.execute("DROP TABLE heads_old")
+        position = self.journal.position
+        end = 0 if position is None else position.offset
+        old_offset = before[1]["offset"] if before[1] else 0
+        _set_meta(db, "previous", [before[0], old_offset, end])
+        _set_meta(db, "build", os.urandom(8).hex())
+
+    def _build(self, db: sqlite3.Connection, items: Iterator[Item]) -> None:
+        """Fold the whole log in memory (the places, not the records), then write it."""
+        fold = _Fold({}, {}, 0)
+        problems = []
+        for line, off, size, _raw, decoded in items:
+            if type(decoded) is str:
+                problems.append((line, decoded, off, size))
+            else:
+                fold.add(decoded, off, size)  # type: ignore[arg-type]
+        _write_heads(db, fold.heads.items())
+        db.executemany("INSERT INTO buried VALUES (?, ?, ?, ?, ?)",
+                       ((rid, *row) for rid, row in fold.buried.items()))  # fmt: skip
+        db.executemany("INSERT INTO edges VALUES (?, ?)", _edges(fold.heads.items()))
+        db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)", problems)
+        _run(db, _INDEXES)
+        _set_meta(db, "seq", fold.seq)
+
+    def _catch_up(self, db: sqlite3.Connection, items: Iterator[Item]) -> None:
+        """Fold what was appended, a chunk at a time, into the heads it touches."""
+        seq = _meta(db, "seq") or 0
+        chunk: list[tuple[Event, int, int]] = []
+        problems = []
+
+        def flush() -> None:
+            nonlocal seq
+            ids = list({event["id"] for event, _, _ in chunk})
+            fold = _Fold(_heads(db, ids), _buried(db, ids), seq)
+            for event, off, size in chunk:
+                fold.add(event, off, size)
+            touched = list(fold.changed)
+            db.executemany("DELETE FROM edges WHERE src = ?", ((rid,) for rid in touched))
+            _write_heads(db, ((rid, fold.heads[rid]) for rid in touched), replace=True)
+            db.executemany("INSERT INTO edges VALUES (?, ?)",
+                           _edges((rid, fold.heads[rid]) for rid in touched))  # fmt: skip
+            kept = ((rid, *fold.buried[rid]) for rid in ids if rid in fold.buried)
+            db.executemany("INSERT OR REPLACE INTO buried VALUES (?, ?, ?, ?, ?)", kept)
+            db.executemany("DELETE FROM buried WHERE id = ?", ((rid,) for rid in fold.unburied))
+            seq = fold.seq
+            chunk.clear()
+
+        for line, off, size, _raw, decoded in items:
+            if type(decoded) is str:
+                problems.append((line, decoded, off, size))
+                continue
+            chunk.append((decoded, off, size))  # type: ignore[arg-type]
+            if len(chunk) >= _CHUNK:
+                flush()
+        if chunk:
+            flush()
+        db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)", problems)
+        _set_meta(db, "seq", seq)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def _line(self, off: int, size: int) -> bytes:
+        if self._fd is None:
+            raise Stale(f"{self.journal.path} was not read yet")
+        return os.pread(self._fd, size, off)
+
+    def event_at(self, rev: str, off: int, size: int) -> Event:
+        """The event the snapshot places at ``off``; raises :class:`Stale` when it is not
+        there (the log was changed in place)."""
+        try:
+            event: Event = orjson.loads(self._line(off, size))
+        except orjson.JSONDecodeError:
+            event = {}
+        if not isinstance(event, dict) or event.get("rev") != rev:
+            raise Stale(f"{self.journal.path} changed while it was read: run it again")
+        return event
+
+    def head(self, rid: str) -> Head | None:
+        """The current revision of ``rid`` (a deletion included); None: unknown."""
+        found = _heads(self._connect(), [rid])
+        return found.get(rid)
+
+    def head_event(self, rid: str) -> Event | None:
+        """The current revision of ``rid`` as an event (a tombstone included)."""
+        head = self.head(rid)
+        return None if head is None else self.event_at(head.rev, head.off, head.size)
+
+    def buried_event(self, rid: str) -> Event | None:
+        """The revision a restore of ``rid`` brings back (None: none)."""
+        found = _buried(self._connect(), [rid]).get(rid)
+        return None if found is None else self.event_at(found.rev, found.off, found.size)
+
+    def records(self, rows: Iterable[tuple[str, int, int]]) -> Iterator[Record]:
+        """The records at the places ``rows`` (rev, offset, size) name, read back in order."""
+        for rev, off, size in rows:
+            yield self.event_at(rev, off, size)["rec"]
+
+    def select(self, where: str = "", params: Sequence[Any] = (), *, order: str = "",
+               limit: int | None = None) -> list[tuple[str, str, int, int]]:  # fmt: skip
+        """(id, rev, offset, size) of the live records matching ``where``."""
+        sql = "SELECT id, rev, off, size FROM heads WHERE seq IS NOT NULL"
+        if where:
+            sql += f" AND ({where})"
+        if order:
+            sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._connect().execute(sql, params).fetchall()
+
+    def count(self, where: str = "", params: Sequence[Any] = ()) -> int:
+        """How many live records match ``where``."""
+        sql = "SELECT count(*) FROM heads WHERE seq IS NOT NULL"
+        if where:
+            sql += f" AND ({where})"
+        row = self._connect().execute(sql, params).fetchone()
+        return int(row[0])
+
+    def changed_since(self, build: str, offset: int) -> set[str] | None:
+        """The ids whose current revision changed since a reader saw ``build`` up to
+        ``offset`` (None: it is too far behind to say; any may have)."""
+        db = self._connect()
+        if build != self.build:
+            previous = _meta(db, "previous")
+            if previous is None or previous[:2] != [build, offset]:
+                return None
+            changed = {row[0] for row in db.execute("SELECT id FROM rebuilt")}
+            offset = previous[2]
+        else:
+            changed = set()
+        if offset < self.offset:
+            rows = db.execute("SELECT id FROM heads WHERE off >= ?", (offset,))
+            changed.update(row[0] for row in rows)
+        return changed
+
+    def ids(self, prefix: str = "", *, deleted: bool = False) -> list[str]:
+        """The ids starting with ``prefix`` (live ones, or every one with ``deleted``)."""
+        sql = "SELECT id FROM heads WHERE id >= ? AND id < ?"
+        if not deleted:
+            sql += " AND seq IS NOT NULL"
+        rows = self._connect().execute(sql, (prefix, prefix + "\uffff"))
+        return [row[0] for row in rows]
+
+    def neighbours(self, rid: str) -> set[str]:
+        """The live records ``rid`` links to or that link to it (not itself)."""
+        rows = self._connect().execute(
+            "SELECT dst FROM edges WHERE src = ? UNION SELECT src FROM edges WHERE dst = ?",
+            (rid, rid),
+        )
+        return {row[0] for row in rows if row[0] != rid}
+
+    def linked(self) -> Iterator[tuple[str, str]]:
+        """Every link between records: (from, to)."""
+        yield from self._connect().execute("SELECT src, dst FROM edges")
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    """Run SQL statements one by one, inside the transaction open (unlike ``executescript``)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _index_names() -> list[str]:
+    return [line.split()[2] for line in _INDEXES.strip().splitlines()]
+
+
+def _write_heads(db: sqlite3.Connection, heads: Iterable[tuple[str, Head]], *,
+                 replace: bool = False) -> None:  # fmt: skip
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    db.executemany(f"{verb} INTO heads VALUES ({', '.join('?' * 11)})",
+                   ((rid, *head[:10]) for rid, head in heads))  # fmt: skip
+
+
+def _edges(heads: Iterable[tuple[str, Head]]) -> Iterator[tuple[str, str]]:
+    for rid, head in heads:
+        for target in head.targets:
+            if target != rid:
+                yield rid, target
+
+
+def _heads(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Head]:
+    found: dict[str, Head] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        rows = db.execute(
+            f"SELECT {_HEAD_COLUMNS} FROM heads WHERE id IN ({', '.join('?' * len(part))})",
+            part,
+        )
+        for rid, *row in rows:
+            found[rid] = Head(*row)
+    return found
+
+
+def _buried(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Buried]:
+    found: dict[str, Buried] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        rows = db.execute(
+            "SELECT id, rank_life, rev, off, size FROM buried "
+            f"WHERE id IN ({', '.join('?' * len(part))})",
+            part,
+        )
+        for rid, *row in rows:
+            found[rid] = Buried(*row)
+    return found
+
+
+def _meta(db: sqlite3.Connection, key: str) -> Any:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else orjson.loads(row[0])
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: Any) -> None:
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, orjson.dumps(value)))
+
+
+def _stored(position: Position) -> dict[str, Any]:
+    return {"file": list(position.file), "head": position.head.hex(), "offset": position.offset,
+            "mark": position.mark.hex(), "line": position.line, "open": position.open_line,
+            "version": list(position.version)}  # fmt: skip
+
+
+def _position(stored: dict[str, Any]) -> Position:
+    file, version = stored["file"], stored["version"]
+    return Position((file[0], file[1]), bytes.fromhex(stored["head"]), stored["offset"],
+                    bytes.fromhex(stored["mark"]), stored["line"], stored["open"],
+                    (version[0], version[1]))  # fmt: skip
