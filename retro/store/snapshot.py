@@ -397,6 +397,8 @@ class Snapshot:
         except orjson.JSONDecodeError:
             event = {}
         if not isinstance(event, dict) or event.get("rev") != rev:
+            with contextlib.suppress(sqlite3.Error):  # the next read builds it anew
+                _set_meta(self._connect(), "position", None)
             raise Stale(f"{self.journal.path} changed while it was read: run it again")
         return event
 
