@@ -104,6 +104,27 @@ def link_targets(rec: Mapping[str, Any]) -> list[str]:
     return [*links, *more] if more else links
 
 
+def is_open(action: Mapping[str, Any]) -> bool:
+    """True for an action still open or carried: it comes back until it is closed."""
+    return action.get("status") in STILL_OPEN
+
+
+def awaits_evidence(outcome: Mapping[str, Any]) -> bool:
+    """True for an outcome recorded with neither evidence nor an observed value yet."""
+    return not outcome.get("evidence") and outcome.get("observed") in (None, "")
+
+
+def due_order(rec: Mapping[str, Any]) -> str | None:
+    """Where ``rec`` falls among what is due (None: it is not due): open actions by due
+    date (those without one last), then outcomes awaiting evidence."""
+    kind = rec.get("kind")
+    if kind == "action" and is_open(rec):
+        return str(rec.get("due") or "9999")
+    if kind == "outcome" and awaits_evidence(rec):
+        return "~"  # after every date
+    return None
+
+
 def risk_score(value: Mapping[str, int]) -> int:
     """Likelihood × impact."""
     return int(value["likelihood"]) * int(value["impact"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from retro import scope
@@ -12,9 +12,10 @@ from retro.dates import Cadence
 from retro.errors import RecordNotFound, RetroError
 from retro.fields import KINDS
 from retro.insights import LinkIndex, Metrics, metrics
-from retro.model import STILL_OPEN, Record
+from retro.model import Record
 from retro.present.format import period_text
 from retro.store import Repository
+from retro.store.repository import creation_time
 
 Period = tuple[date, date]
 
@@ -115,21 +116,23 @@ def entries(repo: Repository, retro: Record, kinds: Sequence[str] = ()) -> list[
     known = repo.records()
     teams = {retro["team"]: _team_periods(repo, retro["team"], retro)}
 
-    def mine(rec: Mapping[str, Any]) -> bool:  # a cheap test first; scope decides
-        near = rec.get("retro") == rid or start <= scope.entry_day(rec) <= end
-        return near and scope.belongs(rec, retro, teams, known)
+    def mine(rec: Mapping[str, Any]) -> bool:
+        return scope.belongs(rec, retro, teams, known)
 
-    return repo.find(kinds=wanted, teams=[retro["team"]], where=mine)
+    # Its own entries, and those recorded in its period (in any UTC offset): scope decides.
+    since = datetime.combine(date.fromisoformat(start), time(), UTC) - timedelta(days=1)
+    until = datetime.combine(date.fromisoformat(end), time(), UTC) + timedelta(days=2)
+    dated = repo.find(kinds=wanted, teams=[retro["team"]], since=since, until=until, where=mine)
+    named = repo.find(kinds=wanted, retro=rid, where=mine) if rid else []
+    seen = {rec["id"] for rec in dated}
+    return sorted([*dated, *(rec for rec in named if rec["id"] not in seen)],
+                  key=creation_time)  # fmt: skip
 
 
 def entries_by_retro(repo: Repository, team: str) -> dict[str | None, list[Record]]:
     """Every entry of ``team`` by the id of its retro (None: outside every retro), one pass."""
     records = repo.find(kinds=list(scope.RETRO_KINDS), teams=[team])
     return scope.group_by_retro(records, retros(repo, team), repo.records())
-
-
-def _is_open(action: Mapping[str, Any]) -> bool:
-    return action.get("status") in STILL_OPEN
 
 
 def follow_ups(repo: Repository, retro: Record) -> list[scope.FollowUp]:
@@ -145,10 +148,9 @@ def follow_ups(repo: Repository, retro: Record) -> list[scope.FollowUp]:
     periods = _team_periods(repo, team, retro)
     teams = {team: periods}
     found = []
-    for action in repo.find(kinds=["action"], teams=[team]):
-        closed_here = action.get("closed_in") == retro.get("id") and bool(retro.get("id"))
-        if not (_is_open(action) or closed_here):
-            continue
+    rid = retro.get("id")
+    chosen = {"closed_in": rid} if rid else {"due": True}
+    for action in repo.find(kinds=["action"], teams=[team], **chosen):
         home = scope.home_of(action, teams, known)
         origin = (home.get("period_start") if home else None) or scope.entry_day(action)
         if not origin < start or (home is not None and home["id"] == retro.get("id")):
@@ -175,17 +177,14 @@ def figures(
                    index=index if index is not None else repo.links())  # fmt: skip
 
 
-def _awaits_evidence(outcome: Mapping[str, Any]) -> bool:
-    return not outcome.get("evidence") and outcome.get("observed") in (None, "")
-
-
-def open_follow_ups(repo: Repository, team: str | None) -> list[Record]:
-    """What is due: actions still open or carried, and outcomes still waiting for evidence."""
+def open_follow_ups(
+    repo: Repository, team: str | None, limit: int | None = None
+) -> tuple[list[Record], int]:
+    """What is due, in the order it falls due: actions still open or carried, then outcomes
+    still waiting for evidence (the first ``limit`` of them), and how many there are."""
     teams = [team] if team else []
-    actions = repo.find(kinds=["action"], teams=teams, where=_is_open)
-    waiting = repo.find(kinds=["outcome"], teams=teams, where=_awaits_evidence)
-    actions.sort(key=lambda a: a.get("due") or "9999")
-    return actions + waiting
+    found = repo.find(teams=teams, due=True, limit=limit)
+    return found, len(found) if limit is None else repo.count(teams=teams, due=True)
 
 
 def named_retro(

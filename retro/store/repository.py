@@ -341,13 +341,18 @@ class Repository:
         """Every current record, oldest first."""
         return self.find()
 
+    @staticmethod
     def _where(
-        self, kinds: Sequence[str], teams: Sequence[str], since: datetime | None,
-        until: datetime | None, retro: str | None,
+        kinds: Sequence[str] = (), teams: Sequence[str] = (), since: datetime | None = None,
+        until: datetime | None = None, retro: str | None = None, due: bool = False,
+        closed_in: str | None = None,
     ) -> tuple[str, list[Any]]:  # fmt: skip
         """The snapshot's selection for the filters it can answer itself."""
-        clauses: list[str] = []
+        clauses: list[str] = ["due IS NOT NULL"] if due else []
         params: list[Any] = []
+        if closed_in:  # what is due, or was closed in that retro
+            clauses.append("(due IS NOT NULL OR closed_in = ?)")
+            params.append(closed_in)
         for column, values in (("kind", kinds), ("team", teams)):
             if values:
                 clauses.append(_in(column, values))
@@ -382,31 +387,19 @@ class Repository:
             condition = more if condition is None else condition & more
         return condition
 
-    def find(
-        self,
-        *,
-        kinds: Sequence[str] = (),
-        teams: Sequence[str] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-        search: str | None = None,
-        retro: str | None = None,
-        where: Callable[[Mapping[str, Any]], bool] | None = None,
-        last: int | None = None,
-    ) -> list[Record]:
-        """Current records matching every filter given, oldest first (ties in log order).
+    def find(self, *, last: int | None = None, limit: int | None = None,
+             **filters: Any) -> list[Record]:  # fmt: skip
+        """Current records matching every filter given (see :meth:`each`), oldest first
+        (ties in log order), or, with ``due``, in the order they fall due.
 
-        ``where`` is any further test of a record (it must not change it). With
-        ``last``, only the newest ``last`` of them: only those are read, when the
-        other filters are ones the snapshot answers.
+        With ``last``, only the newest ``last`` of them; with ``limit``, only the first
+        ``limit``: only those are read when the other filters are ones the snapshot answers.
         """
-        newest = last is not None
-        chosen = self.each(kinds=kinds, teams=teams, since=since, until=until, search=search,
-                           retro=retro, where=where, newest=newest, limit=last)  # fmt: skip
-        found = [dict(rec) for rec in chosen]
-        if newest:
+        if last is not None:
+            found = [dict(rec) for rec in self.each(newest=True, limit=last, **filters)]
             found.reverse()
-        return found
+            return found
+        return [dict(rec) for rec in self.each(limit=limit, **filters)]
 
     def each(
         self,
@@ -417,18 +410,28 @@ class Repository:
         until: datetime | None = None,
         search: str | None = None,
         retro: str | None = None,
+        due: bool = False,
+        closed_in: str | None = None,
         where: Callable[[Mapping[str, Any]], bool] | None = None,
         newest: bool = False,
         limit: int | None = None,
     ) -> Iterator[Record]:
-        """The records :meth:`find` gives, one at a time, read as they are asked for (do not
-        change them): oldest first, or newest first; at most ``limit`` of them."""
+        """Current records, read one at a time as they are asked for (do not change them):
+        of these ``kinds`` and ``teams``, created from ``since`` until ``until``, holding
+        ``search`` in a text, of the retro ``retro`` (by name), only what is ``due`` (open
+        actions, outcomes awaiting evidence; see :func:`retro.model.due_order`), only what
+        is due or was closed in the retro ``closed_in``, passing the test ``where`` (it
+        must not change them).
+
+        Oldest first, or ``newest`` first, or, with ``due``, in the order they fall due; at
+        most ``limit`` of them.
+        """
         self._ensure()
         if not self._synced or limit == 0:
             return
-        sql, params = self._where(kinds, teams, since, until, retro)
+        sql, params = self._where(kinds, teams, since, until, retro, due, closed_in)
         condition = self._condition(search, where)
-        order = "created DESC, seq DESC" if newest else _ORDER
+        order = "due, created, seq" if due else "created DESC, seq DESC" if newest else _ORDER
         rows = self._snapshot.select(sql, params, order=order,
                                      limit=limit if condition is None else None)  # fmt: skip
         count = 0
@@ -439,22 +442,14 @@ class Repository:
                 if count == limit:
                     return
 
-    def count(
-        self,
-        *,
-        kinds: Sequence[str] = (),
-        teams: Sequence[str] = (),
-        since: datetime | None = None,
-        until: datetime | None = None,
-        search: str | None = None,
-        retro: str | None = None,
-        where: Callable[[Mapping[str, Any]], bool] | None = None,
-    ) -> int:
+    def count(self, *, search: str | None = None,
+              where: Callable[[Mapping[str, Any]], bool] | None = None,
+              **filters: Any) -> int:  # fmt: skip
         """How many current records :meth:`find` would give for the same filters."""
         self._ensure()
         if not self._synced:
             return 0
-        sql, params = self._where(kinds, teams, since, until, retro)
+        sql, params = self._where(**filters)
         condition = self._condition(search, where)
         if condition is None:
             return self._snapshot.count(sql, params)

@@ -32,11 +32,11 @@ import platformdirs
 
 from retro import __version__
 from retro.errors import LogError
-from retro.model import Record, link_targets
+from retro.model import Record, due_order, link_targets
 from retro.store.events import DEL, Event
 from retro.store.journal import Item, Journal, Position, Problem
 
-SCHEMA = 2
+SCHEMA = 3
 _CHUNK = 20_000  # appended events folded at once when catching up
 _BUSY_MS = 30_000  # how long to wait for another process writing the same snapshot
 
@@ -45,7 +45,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
 CREATE TABLE heads (
     id TEXT PRIMARY KEY, rank_life INTEGER NOT NULL, rank_del INTEGER NOT NULL,
     rev TEXT NOT NULL, off INTEGER NOT NULL, size INTEGER NOT NULL, seq INTEGER,
-    kind TEXT, team TEXT, retro TEXT, created REAL
+    kind TEXT, team TEXT, retro TEXT, created REAL, due TEXT, closed_in TEXT
 ) WITHOUT ROWID;
 CREATE TABLE buried (
     id TEXT PRIMARY KEY, rank_life INTEGER NOT NULL, rev TEXT NOT NULL,
@@ -60,12 +60,16 @@ CREATE INDEX heads_seq ON heads (seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_time ON heads (created, seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_kind ON heads (kind, created, seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_team ON heads (team, created, seq, rev, off, size) WHERE seq IS NOT NULL;
+CREATE INDEX heads_due ON heads (due, created, seq, rev, off, size) WHERE due IS NOT NULL;
 CREATE INDEX heads_retro ON heads (retro) WHERE retro IS NOT NULL;
+CREATE INDEX heads_closed ON heads (closed_in) WHERE closed_in IS NOT NULL;
 CREATE INDEX heads_off ON heads (off);
 CREATE INDEX edges_src ON edges (src);
 CREATE INDEX edges_dst ON edges (dst);
-"""  # the first four cover what reads select, so that rows are read in index order only
-_HEAD_COLUMNS = "id, rank_life, rank_del, rev, off, size, seq, kind, team, retro, created"
+"""  # the first five cover what reads select, so that rows are read in index order only
+_HEAD_COLUMNS = (
+    "id, rank_life, rank_del, rev, off, size, seq, kind, team, retro, created, due, closed_in"
+)
 
 
 class Stale(LogError):
@@ -85,6 +89,8 @@ class Head(NamedTuple):
     team: str | None
     retro: str | None
     created: float | None
+    due: str | None  # where it falls among what is due (see retro.model.due_order)
+    closed_in: str | None
     targets: tuple[str, ...] = ()
 
     @property
@@ -144,10 +150,11 @@ def _head(event: Event, off: int, size: int, seq: int | None) -> Head:
     """The head row of ``event``, read at ``off`` (``seq``: its place among live records)."""
     life, dead = event.get("life", 0), event["op"] == DEL
     if dead:
-        return Head(life, 1, event["rev"], off, size, None, None, None, None, None)
+        return Head(life, 1, event["rev"], off, size, None, None, None, None, None, None, None)
     rec = event["rec"]
-    return Head(life, 0, event["rev"], off, size, seq, rec["kind"], rec["team"],
-                rec.get("retro"), _created(rec), tuple(link_targets(rec)))  # fmt: skip
+    return Head(life, 0, event["rev"], off, size, seq, rec["kind"], rec["team"], rec.get("retro"),
+                _created(rec), due_order(rec), rec.get("closed_in"),
+                tuple(link_targets(rec)))  # fmt: skip
 
 
 class _Fold:
@@ -494,8 +501,8 @@ def _index_names() -> list[str]:
 def _write_heads(db: sqlite3.Connection, heads: Iterable[tuple[str, Head]], *,
                  replace: bool = False) -> None:  # fmt: skip
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    db.executemany(f"{verb} INTO heads VALUES ({', '.join('?' * 11)})",
-                   ((rid, *head[:10]) for rid, head in heads))  # fmt: skip
+    db.executemany(f"{verb} INTO heads VALUES ({', '.join('?' * 13)})",
+                   ((rid, *head[:12]) for rid, head in heads))  # fmt: skip
 
 
 def _edges(heads: Iterable[tuple[str, Head]]) -> Iterator[tuple[str, str]]:

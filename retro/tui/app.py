@@ -22,7 +22,7 @@ from retro.model import STEPS
 from retro.present.sanitize import clean
 from retro.tui.screens.checkin import CheckinScreen
 from retro.tui.screens.help import HelpScreen
-from retro.tui.screens.home import HomeScreen
+from retro.tui.screens.home import MAX_DUE, MAX_RETROS, HomeScreen
 from retro.tui.screens.report import ReportScreen
 from retro.tui.screens.steps import StepScreen, step_screen
 from retro.tui.session import Session
@@ -121,7 +121,7 @@ class RetroApp(App[None]):
         failure reaches :meth:`on_worker_state_changed` alone (no traceback).
         """
         with gc_paused(freeze=True):
-            self.session.load()
+            self.session.load(retros=MAX_RETROS, due=MAX_DUE)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "load":

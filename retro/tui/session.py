@@ -25,6 +25,7 @@ from retro.store import Repository
 Answer = tuple[str, str, Mapping[str, Any]]  # a check-in's answer: kind, text, fields
 
 T = TypeVar("T")
+RetroFigures = tuple[Record, Metrics, int]  # a retro, its figures, its number of entries
 
 
 class Session:
@@ -63,12 +64,12 @@ class Session:
             if self.repo.version != before:
                 self._changed()
 
-    def load(self) -> None:
-        """Read the whole log, its link index and what is due (slow on a large log)."""
+    def load(self, *, retros: int | None = None, due: int | None = None) -> None:
+        """Catch up with the log (slow only the first time a large log is read), and gather
+        home's lists: the newest ``retros`` retros and the first ``due`` follow-ups due."""
         self.repo.load(missing_ok=True)
-        self.repo.links()  # the indexes, built here rather than on the first refresh
-        self.open_follow_ups()  # home's lists too: on a large log they take a while
-        self.team_retros()
+        self.open_follow_ups(due)
+        self.team_retros(retros)
 
     def refresh(self) -> bool:
         """Pick up what other processes appended; True (and the listeners told) if any."""
@@ -109,23 +110,26 @@ class Session:
         value: T = kept[1]
         return value
 
-    def open_follow_ups(self) -> list[Record]:
-        """The team's open actions and outcomes awaiting evidence, as of the log's state."""
-        return self._kept("due", lambda: sessions.open_follow_ups(self.repo, self.team))
+    def open_follow_ups(self, limit: int | None = None) -> tuple[list[Record], int]:
+        """The team's open actions and outcomes awaiting evidence, in the order they fall
+        due (the first ``limit``), and how many there are."""
+        gather = lambda: sessions.open_follow_ups(self.repo, self.team, limit)  # noqa: E731
+        return self._kept(f"due {limit}", gather)
 
-    def team_retros(self) -> list[tuple[Record, Metrics, int]]:
-        """The team's retros, newest first, each with its figures and number of entries."""
-        return self._kept("retros", self._gather_retros)
+    def team_retros(self, limit: int | None = None) -> tuple[list[RetroFigures], int]:
+        """The team's retros, newest first (the first ``limit``), each with its figures and
+        number of entries; and how many retros the team has."""
+        return self._kept(f"retros {limit}", lambda: self._gather_retros(limit))
 
-    def _gather_retros(self) -> list[tuple[Record, Metrics, int]]:
+    def _gather_retros(self, limit: int | None) -> tuple[list[RetroFigures], int]:
         index = self.repo.links()
-        by_retro = sessions.entries_by_retro(self.repo, self.team)
+        every = sessions.retros(self.repo, self.team)
         found = []
-        for retro in sessions.retros(self.repo, self.team):
-            scope = by_retro.get(retro["id"], [])
+        for retro in every[:limit]:
+            scope = sessions.entries(self.repo, retro)
             figures = sessions.figures(self.repo, retro, scope, index=index)
             found.append((retro, figures, len(scope)))
-        return found
+        return found, len(every)
 
     # --- people's dates -----------------------------------------------------------------
 

@@ -12,9 +12,14 @@ from retro.tui.screens.base import SessionScreen, watch_log
 from retro.tui.text import literal, period_label
 from retro.tui.widgets import EntryTable, cell, entry_row
 
+MAX_RETROS = 50  # the newest retros shown (the report has them all)
 MAX_DUE = 200
-DRAW_FIRST = 10_000  # from this many records, the retros are drawn before the due are found
 BUTTONS = {"start": "app.start_retro", "checkin": "app.checkin", "report": "app.report"}
+
+
+def counted(total: int, most: int, which: str) -> str:
+    """How many there are, and how many are shown when not all: "12" or "the first 200 of 1,204"."""
+    return f"{total:,}" if total <= most else f"{which} {most} of {total:,}"
 
 
 class HomeScreen(SessionScreen):
@@ -64,7 +69,8 @@ class HomeScreen(SessionScreen):
         self.query_one("#loading").display = False
         self.query_one("#home").display = True
         rows = []
-        for retro, figures, entries in self.session.team_retros():
+        shown, total = self.session.team_retros(MAX_RETROS)
+        for retro, figures, entries in shown:
             ratio = ratio_text(figures.outcome_ratio)
             period = period_label(retro)
             rows.append((retro["id"], [cell(period), cell(retro.get("focus") or "—"),
@@ -72,23 +78,20 @@ class HomeScreen(SessionScreen):
                                        cell(entries)]))  # fmt: skip
         self.query_one("#retros", EntryTable).show(rows)
         team = self.session.team  # shown literally: team names are not markup
-        heading = literal(f"Retros of {team} ({len(rows)})")
+        heading = literal(f"Retros of {team} ({counted(total, MAX_RETROS, 'the newest')})")
         self.query_one("#retros-title", Label).update(heading)
-        if len(self.session.records()) > DRAW_FIRST:
-            self.call_after_refresh(self.show_due)  # the screen shows the retros meanwhile
-        else:
-            self.show_due()
+        self.show_due()
 
     def show_due(self) -> None:
         """Fill the follow-ups that are due."""
-        due = self.session.open_follow_ups()
+        due, total = self.session.open_follow_ups(MAX_DUE)
         self.query_one("#due", EntryTable).show(
             entry_row(rec, [rec.get("due") or ("awaiting evidence" if rec["kind"] == "outcome"
                                                else "—"), rec.get("owner") or ""])
-            for rec in due[:MAX_DUE]
+            for rec in due
         )  # fmt: skip
-        count = f"{len(due):,}" if len(due) <= MAX_DUE else f"the first {MAX_DUE} of {len(due):,}"
-        self.query_one("#due-title", Label).update(f"Follow-ups due ({count})")
+        heading = f"Follow-ups due ({counted(total, MAX_DUE, 'the first')})"
+        self.query_one("#due-title", Label).update(heading)
         self.shown = True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
