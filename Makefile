@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench wheel clean
+.PHONY: run test lint typecheck check bench bench-million wheel clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy retro
 
-## bench: print the benchmark ratios
+## bench: print the benchmark ratios (every benchmark, logs up to 100,000 events)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+## bench-million: the read benchmark up to 1,000,000 events (minutes and gigabytes)
+bench-million: $(STAMP)
+	$(BIN)/python benchmarks/bench_reads.py --million
 
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps -w dist .

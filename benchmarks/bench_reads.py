@@ -1,17 +1,29 @@
 """Reads that don't grow with the log: issue 10's measures at 1k, 10k and 100k events.
 
-Every figure is a ratio measured in the same run (medians of interleaved runs):
+Every figure is a ratio measured in the same run (medians of interleaved runs); each
+time is the wall time of a whole fresh process:
 
 - ``look_*`` (what people look at costs what they look at): ``retro log`` (the
-  newest 50, the default) and ``retro show ID`` at N events ÷ at 1,000 events.
+  newest 50, the default), ``retro show ID``, the app until its home is filled
+  (``app_filled``) and the app until the team's newest retro is open at its outputs
+  step with its entries shown (``app_step``), at N events ÷ at 1,000 events.
 - ``whole_*`` (whole-log work at the floor): ``retro log --format json``,
-  ``retro export --format json``, ``retro report --format json`` and ``retro
-  verify`` at N events ÷ the floor, a bare process that reads the file and
-  ``orjson.loads`` every line with the garbage collector off.
+  ``retro export --format json``, ``retro report --format json``, ``retro
+  verify`` and the app until the whole log is loaded (``app_load``) at N events ÷ the
+  floor, a bare process that reads the file and ``orjson.loads`` every line with the
+  garbage collector off.
+- ``cold_*``: ``retro log`` and the app until its home is filled, with retro's cache
+  directory emptied before each run (the first read after a ``git pull`` replaced
+  the file) ÷ that floor.
 - ``merge_time``: ``retro merge`` of two N-event logs ÷ its floor, a bare process
   that orjson-parses both, dedupes by (rev, id) and writes the lines.
 - ``*_peak_memory``: each command's peak resident memory ÷ the size of the file it
   reads (both files for ``merge``).
+
+Every process has private settings and a private cache directory (``RETRO_CACHE_DIR``
+and ``XDG_CACHE_HOME`` under the run's temporary folder). Apart from the ``cold_*``
+runs, each command runs once, untimed, on each log before it is measured, which
+leaves the cache as a previous read would.
 
 Only the largest size's ratios count against their targets; the smaller sizes are
 printed to show the trend (at 1k, an interpreter's own memory dwarfs the file).
@@ -26,6 +38,7 @@ and gigabytes; the generated events span about 29 years, all in the past).
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
@@ -43,6 +56,7 @@ from common import (
     measure,
     median,
     mib,
+    probe,
     retro_command,
 )
 from make_log import make_log
@@ -50,6 +64,9 @@ from make_log import make_log
 SIZES = (1_000, 10_000, 100_000)
 MILLION = 1_000_000
 LOOK_TARGET, WHOLE_TARGET, MERGE_TARGET, MEMORY_TARGET = 2.0, 2.0, 1.5, 1.5
+LOOKS = ("log_newest50", "show", "app_filled", "app_step")
+WHOLES = ("log_json", "export_json", "report_json", "verify", "app_load")
+COLDS = ("log_newest50", "app_filled")  # of the looks, those also measured with no cache
 
 # The floor of whole-log work: read every line and decode it, keeping the objects.
 FLOOR = """\
@@ -82,13 +99,22 @@ class Bench:
     """What every measure of one run shares."""
 
     tmp: Path
-    env: dict[str, str]
     reps: int
     targets: Targets
-    largest: int
 
-    def job(self, command: Sequence[str]) -> Callable[[], Run]:
-        return lambda: measure(command, self.env)
+    def job(self, command: Sequence[str], env: dict[str, str]) -> Callable[[], Run]:
+        return lambda: measure(command, env)
+
+    def cold_job(self, command: Sequence[str], log: Path) -> Callable[[], Run]:
+        """A run of ``command`` on ``log`` with a cache directory of its own, emptied first."""
+        cache = self.tmp / "cold-cache"
+        env = child_env(self.tmp, log, cache)
+
+        def run() -> Run:
+            shutil.rmtree(cache, ignore_errors=True)
+            return measure(command, env)
+
+        return run
 
     def report(self, name: str, size: int, ratio: float, details: str) -> bool:
         return self.targets.report(f"{name}_{label(size)}", ratio, details)
@@ -120,7 +146,12 @@ def some_id(log: Path, env: dict[str, str]) -> str:
 
 def look_commands(log: Path, env: dict[str, str]) -> dict[str, list[str]]:
     retro = [*retro_command(), "--log", str(log)]
-    return {"log_newest50": [*retro, "log"], "show": [*retro, "show", some_id(log, env)]}
+    return {
+        "log_newest50": [*retro, "log"],
+        "show": [*retro, "show", some_id(log, env)],
+        "app_filled": probe("filled"),
+        "app_step": probe("step"),
+    }
 
 
 def whole_commands(log: Path) -> dict[str, list[str]]:
@@ -130,7 +161,12 @@ def whole_commands(log: Path) -> dict[str, list[str]]:
         "export_json": [*retro, "export", "--format", "json"],
         "report_json": [*retro, "report", str(log), "--format", "json"],
         "verify": [*retro, "verify"],
+        "app_load": probe("loaded"),
     }
+
+
+def merge_command(logs: Sequence[Path], out: Path) -> list[str]:
+    return [*retro_command(), "merge", *map(str, logs), "-o", str(out)]
 
 
 def memory(bench: Bench, name: str, size: int, peak: float, read: int, extra: str = "") -> bool:
@@ -140,12 +176,12 @@ def memory(bench: Bench, name: str, size: int, peak: float, read: int, extra: st
     )  # fmt: skip
 
 
-def bench_look(bench: Bench, log: Path, size: int, at_1k: dict[str, float]) -> list[bool]:
-    """``retro log`` and ``retro show`` at ``size`` ÷ at 1k; fills ``at_1k`` at 1k."""
-    commands = look_commands(log, bench.env)
-    runs = interleaved(bench.reps, *map(bench.job, commands.values()))
+def bench_look(bench: Bench, looks: dict[str, Callable[[], Run]], log: Path, size: int,
+               at_1k: dict[str, float]) -> list[bool]:  # fmt: skip
+    """What people look at, at ``size`` ÷ at 1k; fills ``at_1k`` at 1k."""
+    runs = interleaved(bench.reps, *looks.values())
     met = []
-    for name, done in zip(commands, runs, strict=True):
+    for name, done in zip(looks, runs, strict=True):
         took, peak = summary(done)
         base = at_1k.setdefault(name, took)
         met.append(bench.report(
@@ -157,31 +193,33 @@ def bench_look(bench: Bench, log: Path, size: int, at_1k: dict[str, float]) -> l
     return met
 
 
-def bench_whole(bench: Bench, log: Path, size: int) -> list[bool]:
-    """Each whole-log command ÷ the orjson floor, interleaved with it."""
-    commands = whole_commands(log)
-    floor = bench.job([sys.executable, "-c", FLOOR, str(log)])
-    floor_runs, *runs = interleaved(bench.reps, floor, *map(bench.job, commands.values()))
+def bench_floor(bench: Bench, jobs: dict[str, Callable[[], Run]], log: Path, size: int,
+                env: dict[str, str]) -> list[bool]:  # fmt: skip
+    """Each job (named with its prefix, ``whole_`` or ``cold_``) ÷ the orjson floor,
+    interleaved with it."""
+    floor = bench.job([sys.executable, "-c", FLOOR, str(log)], env)
+    floor_runs, *runs = interleaved(bench.reps, floor, *jobs.values())
     base, base_peak = summary(floor_runs)
     met = []
-    for name, done in zip(commands, runs, strict=True):
+    for name, done in zip(jobs, runs, strict=True):
         took, peak = summary(done)
+        cold = ", the cache emptied before each run" if name.startswith("cold_") else ""
         met.append(bench.report(
-            f"whole_{name}_time", size, took / base,
+            f"{name}_time", size, took / base,
             f"{took:.2f} s vs orjson floor {base:.2f} s; {size:,} events "
-            f"({mib(log.stat().st_size)}); median of {bench.reps}, interleaved",
+            f"({mib(log.stat().st_size)}){cold}; median of {bench.reps}, interleaved",
         ))  # fmt: skip
-        met.append(memory(bench, f"whole_{name}", size, peak, log.stat().st_size,
+        met.append(memory(bench, name, size, peak, log.stat().st_size,
                           f" (floor {mib(base_peak)})"))  # fmt: skip
     return met
 
 
-def bench_merge(bench: Bench, logs: Sequence[Path], size: int) -> list[bool]:
+def bench_merge(bench: Bench, logs: Sequence[Path], size: int, env: dict[str, str]) -> list[bool]:
     """``retro merge`` of two logs ÷ its orjson floor, interleaved with it."""
-    out, floor_out = bench.tmp / "merged.jsonl", bench.tmp / "merged-floor.jsonl"
+    floor_out = bench.tmp / "merged-floor.jsonl"
     names = [str(path) for path in logs]
-    merge = bench.job([*retro_command(), "merge", *names, "-o", str(out)])
-    floor = bench.job([sys.executable, "-c", MERGE_FLOOR, str(floor_out), *names])
+    merge = bench.job(merge_command(logs, bench.tmp / "merged.jsonl"), env)
+    floor = bench.job([sys.executable, "-c", MERGE_FLOOR, str(floor_out), *names], env)
     floor_runs, merge_runs = interleaved(bench.reps, floor, merge)
     (base, base_peak), (took, peak) = summary(floor_runs), summary(merge_runs)
     read = sum(path.stat().st_size for path in logs)
@@ -196,18 +234,34 @@ def bench_merge(bench: Bench, logs: Sequence[Path], size: int) -> list[bool]:
     ]  # fmt: skip
 
 
+def bench_size(bench: Bench, logs: Sequence[Path], size: int, at_1k: dict[str, float]
+               ) -> list[bool]:  # fmt: skip
+    """Every measure on the logs of ``size`` events, the warm ones after a warm-up run each."""
+    log, env = logs[0], child_env(bench.tmp, logs[0])
+    looks, wholes = look_commands(log, env), whole_commands(log)
+    warm_up = [*looks.values(), *wholes.values(), merge_command(logs, bench.tmp / "merged.jsonl")]
+    interleaved(1, *(bench.job(command, env) for command in warm_up))  # also compiles modules
+    floored = {f"whole_{name}": bench.job(command, env) for name, command in wholes.items()}
+    floored |= {f"cold_{name}": bench.cold_job(looks[name], log) for name in COLDS}
+    return [
+        *bench_look(bench, {name: bench.job(command, env) for name, command in looks.items()},
+                    log, size, at_1k),
+        *bench_floor(bench, floored, log, size, env),
+        *bench_merge(bench, logs, size, env),
+    ]  # fmt: skip
+
+
 def make_targets(sizes: Sequence[int]) -> Targets:
     """Every result's target; those of the smaller sizes are informational."""
+    times = {f"look_{name}": LOOK_TARGET for name in LOOKS}
+    times |= {f"whole_{name}": WHOLE_TARGET for name in WHOLES}
+    times |= {f"cold_{name}": WHOLE_TARGET for name in COLDS}
     limits: dict[str, float] = {}
-    looks = [f"look_{name}" for name in ("log_newest50", "show")]
-    wholes = [f"whole_{name}" for name in ("log_json", "export_json", "report_json", "verify")]
     for size in sizes:
-        for name in looks:
-            limits[f"{name}_time_{label(size)}"] = LOOK_TARGET
-        for name in wholes:
-            limits[f"{name}_time_{label(size)}"] = WHOLE_TARGET
+        for name, target in times.items():
+            limits[f"{name}_time_{label(size)}"] = target
         limits[f"merge_time_{label(size)}"] = MERGE_TARGET
-        for name in [*looks, *wholes, "merge"]:
+        for name in [*times, "merge"]:
             limits[f"{name}_peak_memory_{label(size)}"] = MEMORY_TARGET
     largest = label(max(sizes))
     return Targets(limits, frozenset(name for name in limits if not name.endswith(largest)))
@@ -222,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="retro-bench-") as name:
         tmp = Path(name)
-        bench = Bench(tmp, child_env(tmp), reps, make_targets(sizes), max(sizes))
+        bench = Bench(tmp, reps, make_targets(sizes))
         at_1k: dict[str, float] = {}
         met: list[bool] = []
         for size in sizes:
@@ -233,12 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             written = time.perf_counter() - began
             print(f"# two logs of {size:,} events ({mib(logs[0].stat().st_size)} each) "
                   f"written in {written:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
-            if size == sizes[0]:  # compile and cache every module the commands use
-                interleaved(1, *map(bench.job, [*look_commands(logs[0], bench.env).values(),
-                                                *whole_commands(logs[0]).values()]))  # fmt: skip
-            met += bench_look(bench, logs[0], size, at_1k)
-            met += bench_whole(bench, logs[0], size)
-            met += bench_merge(bench, logs, size)
+            met += bench_size(bench, logs, size, at_1k)
             for path in logs:
                 path.unlink()
     return 1 if args.check and not all(met) else 0

@@ -34,7 +34,6 @@ exits 1 when a ratio misses its target (otherwise the script reports and exits 0
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -45,22 +44,22 @@ from pathlib import Path
 from typing import Any
 
 from common import (
-    AUTHOR,
     JSON_LOADS,
     TEAM,
     Targets,
     arguments,
+    child_env,
     interleaved,
     measure,
     median,
     mib,
     ms,
+    probe,
 )
 from make_log import make_log
 
 from retro.resources import sample_logs
 
-PROBE = Path(__file__).resolve().parent / "startup_app.py"
 STALL_LIMIT = 0.25  # seconds: the gap between ticks that the stall ratio is measured against
 TARGETS = Targets(
     {
@@ -75,29 +74,8 @@ TARGETS = Targets(
 report = TARGETS.report
 
 
-def app_env(tmp: Path, log: Path) -> dict[str, str]:
-    """The environment of an app run on ``log``: a private config naming the team and the log."""
-    config = tmp / f"{log.stem}.toml"
-    config.write_text(f'team = "{TEAM}"\nauthor = "{AUTHOR}"\nlog = {json.dumps(str(log))}\n',
-                      encoding="utf-8")  # fmt: skip
-    env = dict(os.environ)
-    for name in ("RETRO_LOG", "RETRO_TEAM", "RETRO_AUTHOR", "RETRO_THEME", "RETRO_NOW",
-                 "RETRO_MAX_LOG_BYTES", "PYTHONDONTWRITEBYTECODE", "TEXTUAL"):  # fmt: skip
-        env.pop(name, None)
-    env.update(
-        RETRO_CONFIG=str(config),
-        # Start-up as installed (compiled modules cached), without writing next to the sources.
-        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
-    )
-    return env
-
-
 def timed(command: list[str], env: dict[str, str]) -> Callable[[], float]:
     return lambda: measure(command, env).seconds
-
-
-def probe(mode: str) -> list[str]:
-    return [sys.executable, str(PROBE), mode]
 
 
 def stall_run(env: dict[str, str]) -> dict[str, Any]:
@@ -122,7 +100,7 @@ def span(times: list[float]) -> str:
 
 
 def bench_startup(small: Path, big: Path, entries: int, tmp: Path, reps: int) -> list[bool]:
-    small_env, big_env = app_env(tmp, small), app_env(tmp, big)
+    small_env, big_env = child_env(tmp, small), child_env(tmp, big)
     minimal = timed(probe("minimal"), small_env)
     first = timed(probe("shown"), small_env)
     home = timed(probe("filled"), small_env)
@@ -176,7 +154,7 @@ def bench_startup(small: Path, big: Path, entries: int, tmp: Path, reps: int) ->
 
 
 def bench_stall(big: Path, entries: int, tmp: Path, reps: int) -> bool:
-    env = app_env(tmp, big)
+    env = child_env(tmp, big)
     runs = [stall_run(env) for _ in range(reps)]
     gap = median([run["all_max"] for run in runs])
     loading = median([run["load_max"] for run in runs])

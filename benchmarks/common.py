@@ -7,6 +7,7 @@ the ratio of a measure to a baseline measured in the same run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -19,6 +20,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 AUTHOR, TEAM = "Ana Costa", "payments"
+PROBE = Path(__file__).resolve().parent / "startup_app.py"  # the app, left at a given point
 TIME_LIMIT = 600.0  # seconds one measured command may run, unless told otherwise
 
 # Runs a command with its output discarded, stopping it after a time limit (the
@@ -76,17 +78,33 @@ def retro_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "retro"]
 
 
-def child_env(tmp: Path) -> dict[str, str]:
-    """The environment of every command: a private config, author and team, cached bytecode."""
-    config = tmp / "config.toml"
-    config.write_text(f'team = "{TEAM}"\nauthor = "{AUTHOR}"\n', encoding="utf-8")
+def probe(mode: str) -> list[str]:
+    """The command that starts the app and leaves at ``mode``'s point (see ``startup_app.py``)."""
+    return [sys.executable, str(PROBE), mode]
+
+
+def child_env(tmp: Path, log: Path | None = None, cache: Path | None = None) -> dict[str, str]:
+    """The environment of every command: private settings, cache and compiled modules.
+
+    The config file names the team, the author and, when given, ``log`` (the app reads
+    its log from there). Whatever retro keeps in the user's cache directory goes to
+    ``cache`` (default ``tmp/cache``), never to the user's own.
+    """
+    config = tmp / f"{log.stem if log else 'config'}.toml"
+    config.write_text(f'team = "{TEAM}"\nauthor = "{AUTHOR}"\n'
+                      + (f"log = {json.dumps(str(log))}\n" if log else ""),
+                      encoding="utf-8")  # fmt: skip
+    cache = cache or tmp / "cache"
     env = dict(os.environ)
-    for name in ("RETRO_LOG", "RETRO_NOW", "RETRO_MAX_LOG_BYTES", "PYTHONDONTWRITEBYTECODE"):
+    for name in ("RETRO_LOG", "RETRO_THEME", "RETRO_NOW", "RETRO_MAX_LOG_BYTES", "TEXTUAL",
+                 "PYTHONDONTWRITEBYTECODE"):  # fmt: skip
         env.pop(name, None)
     env.update(
         RETRO_CONFIG=str(config),
         RETRO_AUTHOR=AUTHOR,
         RETRO_TEAM=TEAM,
+        RETRO_CACHE_DIR=str(cache / "retro"),
+        XDG_CACHE_HOME=str(cache),
         # Start-up as installed (compiled modules cached), without writing next to the sources.
         PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
     )

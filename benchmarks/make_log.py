@@ -337,7 +337,7 @@ class _Segment:
             rec = dict(self.retro["rec"])
             host = next(a for a in self.authors if a.name == rec["facilitator"])
             local = at.astimezone(host.tz)
-            rec.update(status="closed", step="done", decisions=self.session_decisions,
+            rec.update(status="closed", step="summary", decisions=self.session_decisions,
                        updated_at=local.isoformat())  # fmt: skip
             yield self.event(PUT, rec["id"], rec, self.retro["rev"], local, host)
             at += timedelta(seconds=1)
@@ -369,7 +369,9 @@ def _segment_events(seed: int, team: str, segment: int, count: int) -> Iterator[
     at = START + timedelta(seconds=begin)
     state = _Segment(Dice(f"{seed}:events:{segment}"), team, _authors(seed))
     dice = state.dice
-    sprints = (at - START) // SPRINT + 1
+    # The first segment opens with the first sprint's retro, so that even a log of a
+    # few hundred events has one to open; the others with the next sprint's.
+    sprints = (at - START) // SPRINT + (1 if segment else 0)
     next_retro = START + sprints * SPRINT
     made = 0
     for step in _steps(seed, segment, count):

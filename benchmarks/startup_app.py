@@ -7,6 +7,10 @@ Modes (the settings, log included, come from the config file named by ``RETRO_CO
 - ``shown``: retro, left once the home screen is mounted and shown (with its loading
   indicator while the log loads): the first screen where keys work.
 - ``filled``: retro, left once the log is loaded and the home screen's tables are filled.
+- ``loaded``: retro, left once the whole log is loaded (``whole_log_loaded``) and home is
+  filled: today the same point as ``filled``, kept apart so that the two may diverge.
+- ``step``: retro, left once the team's newest retro (the first row of home's retros,
+  where the cursor is) is open at its ``outputs`` step and the step's entries are shown.
 - ``stall``: like ``filled``, with a 50 ms interval on the app whose ticks are timed;
   prints a JSON object with the largest gaps between ticks (in seconds) on stdout.
 
@@ -30,7 +34,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header
 from textual.worker import Worker, WorkerState
 
-MODES = ("minimal", "shown", "filled", "stall")
+MODES = ("minimal", "shown", "filled", "loaded", "step", "stall")
+STEP = "outputs"  # the entry step the ``step`` mode opens
 TICK = 0.05  # seconds between the ticks of the stall probe
 
 
@@ -60,11 +65,13 @@ def retro_probe(mode: str) -> App[None]:
     from retro.config import Settings
     from retro.tui.app import RetroApp
     from retro.tui.screens.home import HomeScreen
+    from retro.tui.screens.steps import StepScreen, step_screen
 
     class Probe(RetroApp):
         # A relative CSS_PATH is read beside the class's module: name the package's own file.
         CSS_PATH = str(Path(sys.modules[RetroApp.__module__].__file__ or "").parent / "retro.tcss")
         reached = False
+        opened = False  # the step mode has opened its retro
         ticks: list[float]
         fill_began: float | None = None  # the loop sees the load's success and fills the tables
         fill_ended: float | None = None
@@ -99,19 +106,51 @@ def retro_probe(mode: str) -> App[None]:
                 self.check()
 
         def check(self) -> None:
-            if self.reached:
-                return
-            screen = self.screen
-            if not (isinstance(screen, HomeScreen) and screen.ready and screen.is_current):
-                return
-            if mode != "shown" and not (self.loaded and screen.shown):  # both tables filled
+            if self.reached or not self.at_point():
                 return
             self.reached = True
             self.fill_ended = time.perf_counter()
             if mode != "stall":  # stall leaves at the next tick, to time a freeze of the filling
                 self.call_after_refresh(self.exit)
 
+        def at_point(self) -> bool:
+            """Whether ``mode``'s point is reached (opening the retro on the way, in ``step``)."""
+            screen = self.screen
+            if mode == "step" and isinstance(screen, StepScreen):
+                return screen.ready and screen.is_current  # its entries are shown
+            if not (isinstance(screen, HomeScreen) and screen.ready and screen.is_current):
+                return False
+            if mode == "shown":
+                return True
+            if not (self.loaded and screen.shown):  # both tables filled
+                return False
+            if mode == "step":
+                if not self.opened:
+                    self.opened = True
+                    self.open_newest(screen)
+                return False
+            return mode != "loaded" or whole_log_loaded(self)
+
+        def open_newest(self, home: HomeScreen) -> None:
+            """What Enter on home's retros does, at ``STEP``, without writing to the log.
+
+            The app's ``open_retro`` also records in the log the step a retro is at: a
+            benchmark reads its log and never changes it.
+            """
+            table = home.query_one("#retros", DataTable)
+            if not table.row_count:
+                self.exit(message=f"no retro of {self.session.team} to open", return_code=4)
+                return
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            self.session.open_retro(str(key))
+            self.push_screen(step_screen(STEP, self.session, self))
+
     return Probe()
+
+
+def whole_log_loaded(app: Any) -> bool:
+    """Whether the app holds the whole log (today: as soon as it is loaded at all)."""
+    return bool(app.loaded)
 
 
 def stalls(app: Any) -> dict[str, float]:
