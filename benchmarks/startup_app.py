@@ -6,9 +6,10 @@ Modes (the settings, log included, come from the config file named by ``RETRO_CO
   that leaves once its first screen is shown (its ``on_ready``).
 - ``shown``: retro, left once the home screen is mounted and shown (with its loading
   indicator while the log loads): the first screen where keys work.
-- ``filled``: retro, left once the log is loaded and the home screen's tables are filled.
-- ``loaded``: retro, left once the whole log is loaded (``whole_log_loaded``) and home is
-  filled: today the same point as ``filled``, kept apart so that the two may diverge.
+- ``filled``: retro, left once the log is loaded and the home screen's tables list what
+  they show (the first filled home; each retro's figures may still be on their way).
+- ``loaded``: retro, left once home shows everything, each retro's figures included
+  (``home_complete``).
 - ``step``: retro, left once the team's newest retro (the first row of home's retros,
   where the cursor is) is open at its ``outputs`` step and the step's entries are shown.
 - ``stall``: like ``filled``, with a 50 ms interval on the app whose ticks are timed;
@@ -122,14 +123,14 @@ def retro_probe(mode: str) -> App[None]:
                 return False
             if mode == "shown":
                 return True
-            if not (self.loaded and screen.shown):  # both tables filled
+            if not (self.loaded and screen.listed):  # both tables list what they show
                 return False
             if mode == "step":
                 if not self.opened:
                     self.opened = True
                     self.open_newest(screen)
                 return False
-            return mode != "loaded" or whole_log_loaded(self)
+            return mode != "loaded" or home_complete(screen)
 
         def open_newest(self, home: HomeScreen) -> None:
             """What Enter on home's retros does, at ``STEP``, without writing to the log.
@@ -148,9 +149,10 @@ def retro_probe(mode: str) -> App[None]:
     return Probe()
 
 
-def whole_log_loaded(app: Any) -> bool:
-    """Whether the app holds the whole log (today: as soon as it is loaded at all)."""
-    return bool(app.loaded)
+def home_complete(home: Any) -> bool:
+    """Whether home shows everything it shows, each retro's figures included (they are
+    gathered after the tables are first listed)."""
+    return bool(home.shown)
 
 
 def stalls(app: Any) -> dict[str, float]:

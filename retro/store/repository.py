@@ -19,6 +19,7 @@ from retro.store.snapshot import Snapshot
 from retro.store.writer import Writer
 
 MIN_PREFIX = 4
+KEPT_RECORDS = 20_000  # records kept as read, at most (about 40 MB)
 _ORDER = "created, seq"
 
 
@@ -44,24 +45,31 @@ class _Records(Mapping[str, Record]):
     def __init__(self, repo: Repository) -> None:
         self._repo = repo
         self.kept: dict[str, Record] = {}
+        self.absent: set[str] = set()  # ids asked for and not there (links to deleted records)
 
     def __getitem__(self, rid: str) -> Record:
         rec = self.kept.get(rid)
         if rec is None:
+            if rid in self.absent:
+                raise KeyError(rid)
             head = self._repo._snapshot.head(rid) if self._repo._synced else None
             if head is None or head.seq is None:
+                self.absent.add(rid)
                 raise KeyError(rid)
+            if len(self.kept) >= KEPT_RECORDS:  # a bound on memory: read again if asked
+                self.kept.clear()
             rec = self.kept[rid] = self._repo._snapshot.event_at(head.rev, head.off,
                                                                  head.size)["rec"]  # fmt: skip
         return rec
 
     def __contains__(self, rid: object) -> bool:
-        if rid in self.kept:
-            return True
-        if not isinstance(rid, str) or not self._repo._synced:
+        if not isinstance(rid, str):
             return False
-        head = self._repo._snapshot.head(rid)
-        return head is not None and head.seq is not None
+        try:
+            self[rid]
+        except KeyError:
+            return False
+        return True
 
     def __len__(self) -> int:
         return self._repo._snapshot.count() if self._repo._synced else 0
@@ -234,11 +242,11 @@ class Repository:
         """Drop what was read of the records that changed (None: of every record)."""
         if changed is None:
             self._records.kept.clear()
-            self._links.kept.clear()
-            self._version += 1
-        elif changed:
+        else:
             for rid in changed:
                 self._records.kept.pop(rid, None)
+        if changed is None or changed:
+            self._records.absent.clear()
             self._links.kept.clear()
             self._version += 1
 

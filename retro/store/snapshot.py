@@ -335,6 +335,7 @@ class Snapshot:
         end = 0 if position is None else position.offset
         old_offset = before[1]["offset"] if before[1] else 0
         _set_meta(db, "previous", [before[0], old_offset, end])
+        db.execute("ANALYZE")  # how selective each index is: the planner picks the right one
         _set_meta(db, "build", os.urandom(8).hex())
 
     def _build(self, db: sqlite3.Connection, items: Iterator[Item]) -> None:

@@ -25,7 +25,7 @@ from retro.store import Repository
 Answer = tuple[str, str, Mapping[str, Any]]  # a check-in's answer: kind, text, fields
 
 T = TypeVar("T")
-RetroFigures = tuple[Record, Metrics, int]  # a retro, its figures, its number of entries
+RetroFigures = tuple[Metrics, int]  # a retro's figures and its number of entries
 
 
 class Session:
@@ -116,20 +116,26 @@ class Session:
         gather = lambda: sessions.open_follow_ups(self.repo, self.team, limit)  # noqa: E731
         return self._kept(f"due {limit}", gather)
 
-    def team_retros(self, limit: int | None = None) -> tuple[list[RetroFigures], int]:
-        """The team's retros, newest first (the first ``limit``), each with its figures and
-        number of entries; and how many retros the team has."""
-        return self._kept(f"retros {limit}", lambda: self._gather_retros(limit))
+    def team_retros(self, limit: int | None = None) -> tuple[list[Record], int]:
+        """The team's retros, newest first (the first ``limit``), and how many it has."""
+        def gather() -> tuple[list[Record], int]:
+            every = sessions.retros(self.repo, self.team)
+            return every[:limit], len(every)
 
-    def _gather_retros(self, limit: int | None) -> tuple[list[RetroFigures], int]:
-        index = self.repo.links()
-        every = sessions.retros(self.repo, self.team)
-        found = []
-        for retro in every[:limit]:
+        return self._kept(f"retros {limit}", gather)
+
+    def retro_figures(self, retro: Record) -> RetroFigures:
+        """A retro's figures and number of entries (computed once per state of the log)."""
+        def gather() -> RetroFigures:
             scope = sessions.entries(self.repo, retro)
-            figures = sessions.figures(self.repo, retro, scope, index=index)
-            found.append((retro, figures, len(scope)))
-        return found, len(every)
+            return sessions.figures(self.repo, retro, scope, index=self.repo.links()), len(scope)
+
+        return self._kept(f"figures {retro['id']}", gather)
+
+    def known_figures(self, retro: Record) -> RetroFigures | None:
+        """:meth:`retro_figures` if they are computed already for this state of the log."""
+        kept = self._cache.get(f"figures {retro['id']}")
+        return kept[1] if kept is not None and kept[0] == self.repo.version else None
 
     # --- people's dates -----------------------------------------------------------------
 
