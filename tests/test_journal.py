@@ -33,6 +33,34 @@ def test_event_shape_and_canonical_line() -> None:
     assert ev.content_hash(event) == event["rev"][-16:]
 
 
+@pytest.mark.parametrize("value", [
+    2**64 - 1, 2**64, -(2**63) - 1, 10**30, 1e-05, 4.8e-09, 1e16, 1.7976931348623157e308,
+    "é\u2028\x7f\x00", [[[1]]],
+])  # fmt: skip
+def test_decoding_keeps_every_value_as_written(value: object) -> None:
+    """A faster parser reads some numbers otherwise (integers beyond 64 bits as floats):
+    what is decoded is always what the standard library reads."""
+    rec = new_record("outcome", "x", team="payments", author="Ana", at=START)
+    for fields in ({"free": value}, {"baseline": value}):
+        event = put(rec={**rec, **fields})
+        if ev.event_problem(event) is not None:
+            continue
+        line = ev.encode(event)[:-1]
+        decoded = ev.decode(line)
+        assert decoded == json.loads(line) == event
+        assert ev.canonical(decoded).encode() == line
+
+
+@pytest.mark.parametrize("line", [
+    b'{"a":' * 1010 + b"1" + b"}" * 1010,  # deeper than one parser goes, not the other
+    b"[" * 600 + b"]" * 600,
+    b'{"at":1e400}', b'{"at":NaN}', b'"\\ud800"', b"\xff", b"\xef\xbb\xbf{}", b"{} x",
+])  # fmt: skip
+def test_damaged_lines_are_told_as_the_standard_library_reads_them(line: bytes) -> None:
+    assert ev.decode(line) == ev.decode_exactly(line)
+    assert isinstance(ev.decode(line), str)
+
+
 def test_revisions_order_time_then_origin_and_edits_follow_their_base() -> None:
     first = put(at=START)
     # An edit stamped by a clock that runs behind still comes after its base.
