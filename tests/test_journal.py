@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -257,6 +258,35 @@ def test_scan_reports_tampering_and_conflicting_duplicates(log_path: Path) -> No
     assert [str(p) for p in batch.problems] == \
         ["line 3: the content does not match its revision (edited by hand or damaged)"]
     assert batch.events == [event] and extra == []
+
+
+def hashed_as_written(line: bytes) -> bytes:
+    """``line`` (revision last) with its revision's hash made that of its own bytes."""
+    head, rev = line[:-2].rsplit(b',"rev":"', 1)
+    digest = hashlib.sha256(head + b"}").hexdigest()[:16].encode()
+    return head + b',"rev":"' + rev[:-16] + digest + b'"}'
+
+
+@pytest.mark.parametrize(("written", "canonical"), [
+    (b'"baseline":0.00001', False),  # how orjson writes 1e-05
+    (b'"baseline":4.8e-9', False),  # how orjson writes 4.8e-09
+    (b'"baseline":1E-5', False),
+    (b'"baseline":1e-05', True),
+    (b'"baseline": 1e-05', False),
+])  # fmt: skip
+def test_scan_checks_the_canonical_form_of_what_matches_its_own_bytes(
+    log_path: Path, written: bytes, canonical: bool
+) -> None:
+    """A line hashed as written, but not in canonical form, is read; verify reports it."""
+    rec = new_record("outcome", "x", team="payments", author="Ana", at=START)
+    line = ev.encode(put(rec={**rec, "baseline": 1e-05}))[:-1]
+    line = hashed_as_written(line.replace(b'"baseline":1e-05', written))
+    Journal(log_path).append([put()])
+    with open(log_path, "ab") as out:
+        out.write(line + b"\n")
+    batch, extra = Journal(log_path).scan()
+    assert len(batch.events) == 2 and not batch.problems
+    assert [str(p) for p in extra] == ([] if canonical else [f"line 3: {ev.HASH_MISMATCH}"])
 
 
 def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
