@@ -310,6 +310,23 @@ def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
     assert log_path.read_bytes() == before  # compaction is idempotent
 
 
+def test_compact_writes_each_event_in_canonical_form_once(log_path: Path) -> None:
+    """Lines copied as they are when canonical, written anew when not, each event once."""
+    rec = new_record("outcome", "tiny", team="payments", author="Ana", at=START)
+    small, plain = put(rec={**rec, "baseline": 1e-05}), put("plain")
+    edit = put(rec={**plain["rec"], "text": "edited"}, prev=plain["rev"],
+               at=START + timedelta(seconds=1))  # fmt: skip
+    spaced = json.dumps(plain, sort_keys=True).encode()  # the same event, other bytes
+    Journal(log_path).append([edit, small, plain, small])
+    with open(log_path, "ab") as out:
+        out.write(spaced + b"\n" + ev.header() + b"\n" + ev.encode(edit))
+    done = Journal(log_path).compact()
+    assert (done.kept, done.dropped, done.rejected) == (3, 3, 0)
+    body = sorted({ev.encode(e) for e in (plain, edit, small)},
+                  key=lambda line: (json.loads(line)["rev"], json.loads(line)["id"], line))
+    assert log_path.read_bytes() == b"".join(ev.rewritten(ev.VERSION, body))
+
+
 def test_rev_time_is_utc() -> None:
     event = put(at=datetime(2026, 1, 1, 0, 30, tzinfo=UTC))
     assert ev.rev_time(event["rev"]) == datetime(2026, 1, 1, 0, 30, tzinfo=UTC)
