@@ -160,7 +160,7 @@ def _rev_problem(rev: Any, name: str) -> str | None:
 
 def _rev_ok(rev: Any) -> bool:
     """True when ``rev`` is a valid revision (:func:`_rev_problem` says why not)."""
-    if type(rev) is not str or not _REV.match(rev):
+    if not isinstance(rev, str) or not _REV.match(rev):  # as _rev_problem decides
         return False
     try:
         year = datetime.fromisoformat(rev[:23]).year
