@@ -152,6 +152,21 @@ def resolve_link(path: Path) -> Path:
     return Path(os.path.realpath(path)) if os.path.islink(path) else path
 
 
+def _gathered(chunks: Iterable[bytes], size: int = 1024 * 1024) -> Iterator[bytes]:
+    """``chunks`` joined into writes of about ``size`` bytes: a log's lines, not one call each."""
+    held: list[bytes] = []
+    length = 0
+    for chunk in chunks:
+        held.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield b"".join(held)
+            held.clear()
+            length = 0
+    if held:
+        yield b"".join(held)
+
+
 def write_atomically(path: Path, chunks: Iterable[bytes], *, follow_link: bool = False) -> None:
     """Replace ``path`` by ``chunks``: temp file, fsync, rename, folder fsync.
 
@@ -170,7 +185,7 @@ def write_atomically(path: Path, chunks: Iterable[bytes], *, follow_link: bool =
             fd, tmp = _create_temp(dfd, name, mode)
             try:
                 try:
-                    for chunk in chunks:
+                    for chunk in _gathered(chunks):
                         write_all(fd, chunk)
                     os.fsync(fd)
                 finally:

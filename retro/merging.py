@@ -19,9 +19,8 @@ from retro.inputs import Inputs, read_held, read_inputs
 from retro.merge import Merge
 from retro.model import title
 from retro.present.sanitize import clean
-from retro.store.events import Event
 from retro.store.journal import Batch, Journal, Problem
-from retro.trust import FOREIGN, Trust, suspicious
+from retro.trust import FOREIGN, Trust
 
 if TYPE_CHECKING:
     from retro.config import Settings
@@ -161,14 +160,13 @@ def alias_decision(repo: Repository, ref: str, to_ref: str) -> tuple[str, str]:
 # --- the report, in words and as data ------------------------------------------------
 
 
-def suspicious_lines(events: Sequence[Event], lines: Sequence[int]) -> list[str]:
-    """The events of one log a merge would hold back, listed (none: no line)."""
-    found = suspicious(events, now_local())
+def suspicious_lines(found: Sequence[tuple[int, str]]) -> list[str]:
+    """The events of one log a merge would hold back (line, why), listed (none: no line)."""
     if not found:
         return []
     said = [f"{len(found)} event{'' if len(found) == 1 else 's'} a merge would hold back "
             '(see "Whom a merge trusts"):']  # fmt: skip
-    said += [f"  line {lines[n]}: {clean(why)}" for n, why in found[:MAX_HELD_SHOWN]]
+    said += [f"  line {line}: {clean(why)}" for line, why in found[:MAX_HELD_SHOWN]]
     return said + _more(len(found))
 
 

@@ -10,7 +10,7 @@ What is held depends on the set of inputs and the base, not on their order. Pure
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -199,21 +199,81 @@ def _verdict(
     return Held(event, line, source, FOREIGN, f"{why} (from {Path(source).name})")
 
 
+Claim = tuple[str, str]  # a record's (team, kind), as one of its puts has them
+
+
+class Suspicion:
+    """The events of one log a merge would hold back, found as the log streams by.
+
+    Stamped too far in the future, or changing what a record is (its kind, its team)
+    against the record's creation in the same log (see :func:`owners`). :meth:`add`
+    takes each event in turn and keeps one claim per record; the few records whose
+    puts disagree are looked at again by :meth:`found`, so the events are never held.
+    """
+
+    def __init__(self, now: datetime, tolerance: timedelta = FUTURE_TOLERANCE) -> None:
+        self._latest = Trust(now, tolerance=tolerance).latest_rev
+        # Each record's claim, and whether a creation made it (None: deletions only).
+        self.records: dict[str, tuple[Claim, bool] | None] = {}
+        self._disputed: dict[str, tuple[set[Claim], set[Claim]]] = {}  # creations', puts'
+        self._claims: dict[Claim, Claim] = {}  # one tuple per claim, shared
+        self._future: list[tuple[int, str]] = []
+
+    def add(self, where: int, event: Event) -> None:
+        """Take ``event`` in, found at ``where`` (a line number or an index)."""
+        rev, rid = event["rev"], event["id"]
+        if rev[:23] > self._latest:
+            self._future.append((where, f"revision {rev[:23]} is stamped in the future"))
+        if event["op"] != PUT:
+            self.records.setdefault(rid, None)
+            return
+        claim: Claim = (event["rec"]["team"], event["rec"]["kind"])
+        claim = self._claims.setdefault(claim, claim)
+        creation = event["prev"] is None
+        state = self.records.get(rid)
+        disputed = self._disputed.get(rid)
+        if disputed is not None:
+            disputed[1].add(claim)
+            if creation:
+                disputed[0].add(claim)
+        elif state is None or (state[0] == claim and creation and not state[1]):
+            self.records[rid] = (claim, creation)
+        elif state[0] != claim:
+            first, created = state
+            self._disputed[rid] = ({first} if created else set()) | ({claim} if creation
+                                   else set()), {first, claim}  # fmt: skip
+
+    def _owner(self, rid: str) -> Claim:
+        created, puts = self._disputed[rid]
+        claims = created or puts
+        return next(iter(claims)) if len(claims) == 1 else _CONFLICT
+
+    def found(self, again: Callable[[], Iterable[tuple[int, Event]]]) -> list[tuple[int, str]]:
+        """(where, why) of each event a merge would hold back, in order.
+
+        ``again`` gives the events added once more (only read when some record's puts
+        disagree on its team or kind).
+        """
+        if not self._disputed:
+            return list(self._future)
+        owner = {rid: self._owner(rid) for rid in self._disputed}
+        future = {where for where, _ in self._future}
+        found = list(self._future)
+        for where, event in again():
+            claim = owner.get(event["id"])
+            why = None if claim is None or where in future else foreign_change(event, claim)
+            if why:
+                found.append((where, f"{why} (record {event['id'][:8]})"))
+        return sorted(found)
+
+
 def suspicious(events: Sequence[Event], now: datetime,
                tolerance: timedelta = FUTURE_TOLERANCE) -> list[tuple[int, str]]:  # fmt: skip
     """Events of one log a merge would hold back: (index in ``events``, why).
 
-    Stamped too far in the future, or changing what a record is (its kind, its team)
-    against the record's creation in the same log.
+    See :class:`Suspicion`.
     """
-    latest = Trust(now, tolerance=tolerance).latest_rev
-    owner = owners(events)
-    found = []
+    suspicion = Suspicion(now, tolerance)
     for n, event in enumerate(events):
-        if event["rev"][:23] > latest:
-            found.append((n, f"revision {event['rev'][:23]} is stamped in the future"))
-            continue
-        why = foreign_change(event, owner.get(event["id"]))
-        if why:
-            found.append((n, f"{why} (record {event['id'][:8]})"))
-    return found
+        suspicion.add(n, event)
+    return suspicion.found(lambda: enumerate(events))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,34 @@ def test_event_shape_and_canonical_line() -> None:
     assert ev.event_problem(event) is None
     assert event["rev"].startswith("20261127T093000.000000Z-a1-")
     assert ev.content_hash(event) == event["rev"][-16:]
+
+
+@pytest.mark.parametrize("value", [
+    2**64 - 1, 2**64, -(2**63) - 1, 10**30, 1e-05, 4.8e-09, 1e16, 1.7976931348623157e308,
+    "é\u2028\x7f\x00", [[[1]]],
+])  # fmt: skip
+def test_decoding_keeps_every_value_as_written(value: object) -> None:
+    """A faster parser reads some numbers otherwise (integers beyond 64 bits as floats):
+    what is decoded is always what the standard library reads."""
+    rec = new_record("outcome", "x", team="payments", author="Ana", at=START)
+    for fields in ({"free": value}, {"baseline": value}):
+        event = put(rec={**rec, **fields})
+        if ev.event_problem(event) is not None:
+            continue
+        line = ev.encode(event)[:-1]
+        decoded = ev.decode(line)
+        assert decoded == json.loads(line) == event
+        assert ev.canonical(decoded).encode() == line
+
+
+@pytest.mark.parametrize("line", [
+    b'{"a":' * 1010 + b"1" + b"}" * 1010,  # deeper than one parser goes, not the other
+    b"[" * 600 + b"]" * 600,
+    b'{"at":1e400}', b'{"at":NaN}', b'"\\ud800"', b"\xff", b"\xef\xbb\xbf{}", b"{} x",
+])  # fmt: skip
+def test_damaged_lines_are_told_as_the_standard_library_reads_them(line: bytes) -> None:
+    assert ev.decode(line) == ev.decode_exactly(line)
+    assert isinstance(ev.decode(line), str)
 
 
 def test_revisions_order_time_then_origin_and_edits_follow_their_base() -> None:
@@ -231,6 +260,35 @@ def test_scan_reports_tampering_and_conflicting_duplicates(log_path: Path) -> No
     assert batch.events == [event] and extra == []
 
 
+def hashed_as_written(line: bytes) -> bytes:
+    """``line`` (revision last) with its revision's hash made that of its own bytes."""
+    head, rev = line[:-2].rsplit(b',"rev":"', 1)
+    digest = hashlib.sha256(head + b"}").hexdigest()[:16].encode()
+    return head + b',"rev":"' + rev[:-16] + digest + b'"}'
+
+
+@pytest.mark.parametrize(("written", "canonical"), [
+    (b'"baseline":0.00001', False),  # how orjson writes 1e-05
+    (b'"baseline":4.8e-9', False),  # how orjson writes 4.8e-09
+    (b'"baseline":1E-5', False),
+    (b'"baseline":1e-05', True),
+    (b'"baseline": 1e-05', False),
+])  # fmt: skip
+def test_scan_checks_the_canonical_form_of_what_matches_its_own_bytes(
+    log_path: Path, written: bytes, canonical: bool
+) -> None:
+    """A line hashed as written, but not in canonical form, is read; verify reports it."""
+    rec = new_record("outcome", "x", team="payments", author="Ana", at=START)
+    line = ev.encode(put(rec={**rec, "baseline": 1e-05}))[:-1]
+    line = hashed_as_written(line.replace(b'"baseline":1e-05', written))
+    Journal(log_path).append([put()])
+    with open(log_path, "ab") as out:
+        out.write(line + b"\n")
+    batch, extra = Journal(log_path).scan()
+    assert len(batch.events) == 2 and not batch.problems
+    assert [str(p) for p in extra] == ([] if canonical else [f"line 3: {ev.HASH_MISMATCH}"])
+
+
 def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
     late, early = put("late", at=START + timedelta(hours=1)), put("early", at=START)
     journal = Journal(log_path)
@@ -250,6 +308,23 @@ def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
     before = log_path.read_bytes()
     journal.compact()
     assert log_path.read_bytes() == before  # compaction is idempotent
+
+
+def test_compact_writes_each_event_in_canonical_form_once(log_path: Path) -> None:
+    """Lines copied as they are when canonical, written anew when not, each event once."""
+    rec = new_record("outcome", "tiny", team="payments", author="Ana", at=START)
+    small, plain = put(rec={**rec, "baseline": 1e-05}), put("plain")
+    edit = put(rec={**plain["rec"], "text": "edited"}, prev=plain["rev"],
+               at=START + timedelta(seconds=1))  # fmt: skip
+    spaced = json.dumps(plain, sort_keys=True).encode()  # the same event, other bytes
+    Journal(log_path).append([edit, small, plain, small])
+    with open(log_path, "ab") as out:
+        out.write(spaced + b"\n" + ev.header() + b"\n" + ev.encode(edit))
+    done = Journal(log_path).compact()
+    assert (done.kept, done.dropped, done.rejected) == (3, 3, 0)
+    body = sorted({ev.encode(e) for e in (plain, edit, small)},
+                  key=lambda line: (json.loads(line)["rev"], json.loads(line)["id"], line))
+    assert log_path.read_bytes() == b"".join(ev.rewritten(ev.VERSION, body))
 
 
 def test_rev_time_is_utc() -> None:

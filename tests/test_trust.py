@@ -301,6 +301,33 @@ def test_verify_lists_what_a_merge_would_hold(
     assert "line 4: revision 29990101T000000.000000Z is stamped in the future" in done.stdout
 
 
+def test_verify_reads_again_only_to_list_the_records_in_dispute(
+    run: Run, team_log: tuple[Path, Event], tmp_path: Path
+) -> None:
+    log, first = team_log
+    twin = make_event(PUT, first["id"], rec={**first["rec"], "team": "evil"}, prev=None,
+                      at=NOW - timedelta(days=400), by="Mallory", origin="evil")  # fmt: skip
+    moved = forged(first, team="evil")
+    other = tmp_path / "other.jsonl"
+    append(log, twin)  # two creations disagree: every put of the record is listed
+    Repository(other, author="Bo", team="identity").add("risk", "Tokens leak")
+    created = lines(other)[0]
+    append(other, forged(created, text="still identity"), forged(created, team="evil"))
+    said = run("verify", "--log", log).stdout
+    assert "2 events a merge would hold back" in said
+    for line in (2, 3):
+        assert f"line {line}: the record's creations disagree on its team or kind" in said
+    said = run("verify", "--log", other).stdout  # only the put that moves the record
+    assert "1 event a merge would hold back" in said
+    assert "line 4: moves the record from team identity to team evil" in said
+    events = [first, moved, twin]
+    assert suspicious(events, NOW) == [
+        (n, f"the record's creations disagree on its team or kind (record {first['id'][:8]})")
+        for n in range(3)]  # fmt: skip
+    assert suspicious([moved, first], NOW) == [
+        (0, f"moves the record from team payments to team evil (record {first['id'][:8]})")]
+
+
 # --- the pure functions -------------------------------------------------------------------
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from retro import dates
+from retro.bulk import gc_paused
 from retro.cli.context import app_context, handle_errors
 from retro.config import CONFIG_KEYS, Settings, write_config
 from retro.merging import suspicious_lines
 from retro.present.sanitize import clean
-from retro.store.journal import Journal
+from retro.store.events import Event
+from retro.store.journal import Journal, Problem
+from retro.trust import Suspicion
 
 
 @click.command()
@@ -28,11 +32,17 @@ def verify(ctx: click.Context, log_path: str | None) -> None:
     """
     path = Path(log_path) if log_path else app_context(ctx).settings.log
     journal = Journal(path)
-    batch, extra = journal.scan()
-    problems = sorted([*batch.problems, *extra], key=lambda p: p.line)
-    records = len({event["id"] for event in batch.events})
+    problems, events, suspicion = [], 0, Suspicion(dates.now_local())
+    with gc_paused():
+        for found in journal.checked():  # streamed: memory holds a claim per record
+            if isinstance(found, Problem):
+                problems.append(found)
+            else:
+                events += 1
+                suspicion.add(*found)
+    problems.sort(key=lambda p: p.line)
     summary = f"{path}: format {journal.version[0]}.{journal.version[1]}, " \
-              f"{len(batch.events)} events, {records} records"  # fmt: skip
+              f"{events} events, {len(suspicion.records)} records"  # fmt: skip
     if not problems:
         click.echo(f"{clean(summary)}: healthy")
     else:
@@ -41,9 +51,19 @@ def verify(ctx: click.Context, log_path: str | None) -> None:
             click.echo(f"  {clean(str(problem))}")
         click.echo("`retro compact` sets damaged lines aside in a .rejected file and rewrites "
                    "the log")  # fmt: skip
-    for line in suspicious_lines(batch.events, batch.lines):
+    read = journal.lines_read
+    for line in suspicious_lines(suspicion.found(lambda: _events(path, read))):
         click.echo(line)
     ctx.exit(1 if problems else 0)
+
+
+def _events(path: Path, last: int) -> Iterator[tuple[int, Event]]:
+    """The events of the log at ``path`` up to line ``last``, with their line numbers."""
+    for line, _, _, _, decoded in Journal(path).lines():
+        if line > last:
+            return
+        if type(decoded) is not str:
+            yield line, decoded  # type: ignore[misc]
 
 
 @click.command()

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from retro.errors import NotALogError, ValidationError, VersionError
 from retro.model import (
     EARLIEST,
@@ -53,8 +55,10 @@ PUT, DEL = "put", "del"
 
 _REV = re.compile(r"\d{8}T\d{6}\.\d{6}Z-[0-9a-z]{1,16}-[0-9a-f]{16}\Z")
 _REV_TIME = "%Y%m%dT%H%M%S.%fZ"
+_match_uuid = UUID.match
 _EVENT_KEYS = frozenset({"at", "by", "id", "life", "op", "prev", "rec", "rev"})
 MAX_LIFE = 1_000_000  # restores of one record: far more than anyone makes
+HASH_MISMATCH = "the content does not match its revision (edited by hand or damaged)"
 
 
 def canonical(obj: Any) -> str:
@@ -154,6 +158,17 @@ def _rev_problem(rev: Any, name: str) -> str | None:
     return None
 
 
+def _rev_ok(rev: Any) -> bool:
+    """True when ``rev`` is a valid revision (:func:`_rev_problem` says why not)."""
+    if not isinstance(rev, str) or not _REV.match(rev):  # as _rev_problem decides
+        return False
+    try:
+        year = datetime.fromisoformat(rev[:23]).year
+    except ValueError:
+        return False
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
 def make_event(
     op: str,
     record_id: str,
@@ -212,20 +227,19 @@ def outranks(event: Event, other: Event) -> bool:
 
 def event_problem(obj: Any) -> str | None:
     """Say what is wrong with a decoded line as an event, or None when it is valid."""
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         return "the line is not a JSON object"
-    rid, op, prev = obj.get("id"), obj.get("op"), obj.get("prev")
-    problem = _rev_problem(obj.get("rev"), "rev")
-    if problem:
-        return problem
-    if not isinstance(rid, str) or not UUID.match(rid):
+    rev, rid, prev = obj.get("rev"), obj.get("id"), obj.get("prev")
+    if not _rev_ok(rev):
+        return _rev_problem(rev, "rev")
+    if type(rid) is not str or not _match_uuid(rid):
         return "the event has no valid record 'id'"
-    if prev is not None and _rev_problem(prev, "prev"):
+    if prev is not None and not _rev_ok(prev):
         return "the event's 'prev' is not a revision"
     by, at = obj.get("by"), obj.get("at")
-    if not isinstance(by, str) or len(by) > MAX_SHORT_CHARS:
+    if type(by) is not str or len(by) > MAX_SHORT_CHARS:
         return "the event has no valid 'by'"
-    if not isinstance(at, str) or len(at) > 40 or not is_datetime(at):
+    if type(at) is not str or len(at) > 40 or not is_datetime(at):
         return "the event's 'at' is not a date and time with its UTC offset"
     life = obj.get("life", 0)
     if type(life) is not int or not 0 <= life < MAX_LIFE:
@@ -234,6 +248,7 @@ def event_problem(obj: Any) -> str | None:
         extra = [k for k in obj if k not in _EVENT_KEYS]
         if len(extra) > MAX_FIELDS or not all(value_ok(obj[k]) for k in extra):
             return "an unknown field of the event is too large or nested too deeply"
+    op = obj.get("op")
     if op != PUT and op != DEL:
         return "the event's 'op' is neither 'put' nor 'del'"
     if op == DEL and "rec" not in obj:
@@ -277,17 +292,79 @@ def hash_matches(event: Event, line: bytes | None = None) -> bool:
     a damaged line like any other.) Raises ``UnicodeEncodeError`` on a lone surrogate.
     """
     rev: str = event["rev"]
-    if line is not None and b"\\u" not in line:  # no escapes: written by retro, or by hand
+    # No \\u escapes: written by retro, or by hand (a backslash is rare, and found fast).
+    if line is not None and (b"\\" not in line or b"\\u" not in line):
         tail = b',"rev":"' + rev.encode() + b'"}'
         if line.endswith(tail):
-            body = line[: -len(tail)] + b"}"
-            if hashlib.sha256(body).hexdigest()[:16] == rev[-16:]:
+            digest = hashlib.sha256(line[: -len(tail)])
+            digest.update(b"}")
+            if digest.hexdigest()[:16] == rev[-16:]:
                 return True
     return content_hash(event) == rev[-16:]
 
 
+# Digits become "0", all else "x": a run of 19 zeros is an integer orjson may read as a float.
+_DIGITS = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord("x") for b in range(256))
+_LONG_NUMBER = b"0" * 19  # a JSON integer beyond 64 bits has at least 19 digits
+
+
+# What orjson writes of a float and Python does not: 0.00001 (1e-05), 4.8e-9 (4.8e-09).
+_ORJSON_EXPONENT = re.compile(rb"e-[1-9][,}\]]")
+_ORJSON_DECIMAL = b"0.0000"
+
+
+def _orjson_is_canonical(event: Event, line: bytes) -> bool:
+    """True when orjson shows that ``line`` is ``event``'s canonical form (False: unsure).
+
+    Their texts differ only for integers beyond 64 bits and floats under 0.0001, which
+    orjson writes otherwise (0.00001 for 1e-05, 4.8e-9 for 4.8e-09).
+    """
+    try:
+        same = orjson.dumps(event, option=orjson.OPT_SORT_KEYS) == line
+    except TypeError:  # an integer beyond 64 bits
+        return False
+    return same and _ORJSON_DECIMAL not in line and not _ORJSON_EXPONENT.search(line)
+
+
+def canonical_text(event: Event, line: bytes) -> bytes:
+    """``event``'s canonical form, without a newline: ``line`` itself when it is that already."""
+    return line if _orjson_is_canonical(event, line) else canonical(event).encode()
+
+
+def canonical_hash_matches(event: Event, line: bytes) -> bool:
+    """True when the hash in ``event``'s revision is that of its canonical form.
+
+    ``event`` was decoded from ``line``, its hash checked against the line's bytes
+    (:func:`decode`): when the line is the event's canonical form, that is the check,
+    and orjson tells whether it is at a fraction of the cost of the standard library.
+    """
+    if _orjson_is_canonical(event, line):
+        return True
+    rev: str = event["rev"]
+    return content_hash(event) == rev[-16:]
+
+
 def decode(line: bytes) -> Event | str:
-    """The event on one line (without its newline), or what is wrong with the line."""
+    """The event on one line (without its newline), or what is wrong with the line.
+
+    orjson reads the lines (four times faster than the standard library); whatever it
+    refuses, a line that is not a valid event, and a line with an integer beyond 64 bits
+    (which orjson reads as a float) are read again by :func:`decode_exactly`, so that
+    every verdict and every value is the standard library's.
+    """
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return decode_exactly(line)
+    if (event_problem(obj) is None and _LONG_NUMBER not in line.translate(_DIGITS)
+            and hash_matches(obj, line)):  # fmt: skip
+        event: Event = obj
+        return event
+    return decode_exactly(line)
+
+
+def decode_exactly(line: bytes) -> Event | str:
+    """:func:`decode` with the standard library's parser: what it says of a damaged line."""
     try:
         obj = _DECODER.decode(line.decode())
     except RecursionError:
@@ -306,7 +383,7 @@ def decode(line: bytes) -> Event | str:
     except UnicodeEncodeError:
         return "the line holds a lone surrogate escape, which is not text"
     if not matches:
-        return "the content does not match its revision (edited by hand or damaged)"
+        return HASH_MISMATCH
     event: Event = obj
     return event
 

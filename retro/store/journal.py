@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,16 +26,17 @@ from retro.errors import LogError, NotALogError, TooLargeError
 from retro.fsio import copy_lines, write_atomically
 from retro.model import MAX_LINE_BYTES
 from retro.store.events import (
+    HASH_MISMATCH,
     VERSION,
     Event,
-    canonical,
-    content_hash,
+    canonical_hash_matches,
+    canonical_text,
     decode,
     encode,
+    generation,
     header,
     is_header,
     parse_header,
-    rewritten,
 )
 
 DEFAULT_MAX_LOG_BYTES = 2 * 1024**3
@@ -403,30 +406,45 @@ class Journal:
             yield line, offset, size, raw, decoded
             offset += size + terminated
 
+    def checked(self) -> Iterator[tuple[int, Event] | Problem]:
+        """Stream the log as ``verify`` checks it, holding no more than a line.
+
+        Yields each event with its line number, and each problem: a damaged line (with
+        its offset), a revision whose hash is not that of its content's canonical form
+        (before the event itself), and a torn last line. A revision found again with
+        other content is one of these: the revision holds the hash of the content.
+        """
+        for line, offset, size, raw, decoded in self.lines():
+            if type(decoded) is str:
+                yield Problem(line, decoded, offset, size)
+                continue
+            event: Event = decoded  # type: ignore[assignment]
+            if not canonical_hash_matches(event, raw.strip()):
+                yield Problem(line, HASH_MISMATCH)
+            yield line, event
+        if self.incomplete_tail:
+            yield Problem(self._line + 1, "the last line is incomplete (a torn write)")
+
     def scan(self) -> tuple[Batch, list[Problem]]:
         """Read everything like :meth:`read`, and also check what a reader can skip.
 
         Returns the batch and the extra problems: revisions whose hash does not
-        match their content, one revision with two contents, and a torn last line.
+        match their canonical content, and a torn last line (see :meth:`checked`).
         """
-        batch = self.read()
-        extra: list[Problem] = []
-        seen: dict[str, str] = {}
-        for line, event in zip(batch.lines, batch.events, strict=True):
-            rev = event["rev"]
-            if content_hash(event) != rev[-16:]:
-                message = "the content does not match its revision (edited by hand or damaged)"
-                extra.append(Problem(line, message))
-            text = canonical(event)
-            if seen.setdefault(rev, text) != text:
-                extra.append(Problem(line, f"revision {rev} appears again with another content"))
-        if batch.incomplete_tail:
-            extra.append(Problem(self._line + 1, "the last line is incomplete (a torn write)"))
+        batch, extra = Batch(), list[Problem]()
+        with gc_paused():
+            for found in self.checked():
+                if isinstance(found, Problem):
+                    (batch.problems if found.offset >= 0 else extra).append(found)
+                else:
+                    batch.lines.append(found[0])
+                    batch.events.append(found[1])
+        batch.incomplete_tail = self.incomplete_tail
         return batch, extra
 
     # --- rewriting ------------------------------------------------------------------
 
-    def rewrite(self, lines: Sequence[bytes]) -> None:
+    def rewrite(self, lines: Iterable[bytes]) -> None:
         """Replace the log by ``lines`` atomically (hold :meth:`locked` meanwhile).
 
         A log reached through a symbolic link stays linked: the link's target is
@@ -456,20 +474,61 @@ class Journal:
         """Rewrite the log atomically: duplicates dropped, deterministic order.
 
         Damaged lines (a torn last line included) are moved, verbatim, to
-        ``<log>.rejected``.
+        ``<log>.rejected``. The log is streamed: memory holds each event's place in the
+        file (its revision, id, offset and size), and the lines are copied from there.
         """
         with self._locked(create=False):
-            batch = self.read()
-            rejected = list(batch.problems)
+            places, rejected = self._places()
             size = os.stat(self.path).st_size
-            if batch.incomplete_tail:
+            if self.incomplete_tail:
                 rejected.append(Problem(self._line + 1, "torn", self._offset, size - self._offset))
-            unique = {encode(event): (event["rev"], event["id"]) for event in batch.events}
-            ordered = sorted(unique, key=lambda line: (*unique[line], line))
             side = None
             if rejected:
                 side = fsio.side_file(self.path, ".rejected")
                 copy_lines(self.path, rejected, side)
-            self.rewrite(rewritten(max(self.version, VERSION), ordered))
+            with open(self.path, "rb") as source:  # read by offset: not mapped, not held
+                fd = source.fileno()
+                kept = sum(1 for _ in _distinct(places, fd))
+                lead = header(max(self.version, VERSION), generation(_distinct(places, fd)))
+                self.rewrite(itertools.chain([lead], _distinct(places, fd)))
         self._file = None
-        return Compaction(len(ordered), len(batch.events) - len(ordered), len(rejected), side)
+        return Compaction(kept, len(places) - kept, len(rejected), side)
+
+    def _places(self) -> tuple[list[_Place], list[Problem]]:
+        """Where each event is (sorted by revision and id), and the damaged lines."""
+        places: list[_Place] = []
+        rejected: list[Problem] = []
+        with gc_paused():
+            for line, offset, size, raw, decoded in self.lines():
+                if type(decoded) is str:
+                    rejected.append(Problem(line, decoded, offset, size))
+                    continue
+                event: Event = decoded  # type: ignore[assignment]
+                text = canonical_text(event, raw)
+                key = f"{event['rev']}\0{event['id']}"  # sorts as (rev, id): \0 is below all
+                places.append((key, offset, size, None if text is raw else text))
+            places.sort(key=itemgetter(0))
+        return places, rejected
+
+
+# Where an event's line is: "<rev>\0<id>", offset, size, and its canonical text when the
+# line is not that already (None: copy the line).
+_Place = tuple[str, int, int, bytes | None]
+
+
+def _distinct(places: list[_Place], fd: int) -> Iterator[bytes]:
+    """Each distinct line of ``places`` once, in (rev, id, line) order, read from ``fd``."""
+
+    def text(place: _Place) -> bytes:
+        return place[3] if place[3] is not None else os.pread(fd, place[2], place[1])
+
+    n, count = 0, len(places)
+    while n < count:
+        key, end = places[n][0], n + 1
+        while end < count and places[end][0] == key:
+            end += 1
+        if end == n + 1:
+            yield text(places[n]) + b"\n"
+        else:  # the same event more than once (or two altered alike): each text once
+            yield from (line + b"\n" for line in sorted({text(p) for p in places[n:end]}))
+        n = end
