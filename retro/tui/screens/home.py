@@ -18,7 +18,7 @@ from retro.tui.widgets import EntryTable, cell, entry_row
 
 MAX_RETROS = 50  # the newest retros shown (the report has them all)
 MAX_DUE = 200
-FIGURES_AT_ONCE = 10  # retros whose figures are shown together as they come
+FIGURES_AT_ONCE = 5  # retros whose figures are shown together as they come
 BUTTONS = {"start": "app.start_retro", "checkin": "app.checkin", "report": "app.report"}
 
 
