@@ -76,11 +76,11 @@ class _Records(Mapping[str, Record]):
 
     def __iter__(self) -> Iterator[str]:
         if self._repo._synced:
-            yield from (row[0] for row in self._repo._snapshot.select(order="seq"))
+            yield from (row[0] for row in self._repo._snapshot.select(order=_ORDER))
 
     def values(self) -> Iterator[Record]:  # type: ignore[override]
-        """Every record, in log order, read one at a time (not kept: a whole log may be large)."""
-        return self._repo._read(self._repo._snapshot.select(order="seq")
+        """Every record, oldest first, read one at a time (not kept: a log may be large)."""
+        return self._repo._read(self._repo._snapshot.select(order=_ORDER)
                                 if self._repo._synced else [])  # fmt: skip
 
     def items(self) -> Iterator[tuple[str, Record]]:  # type: ignore[override]

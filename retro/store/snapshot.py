@@ -36,7 +36,7 @@ from retro.model import Record, due_order, link_targets
 from retro.store.events import DEL, Event
 from retro.store.journal import Item, Journal, Position, Problem
 
-SCHEMA = 3
+SCHEMA = 4
 _CHUNK = 20_000  # appended events folded at once when catching up
 _BUSY_MS = 30_000  # how long to wait for another process writing the same snapshot
 
@@ -51,22 +51,19 @@ CREATE TABLE buried (
     id TEXT PRIMARY KEY, rank_life INTEGER NOT NULL, rev TEXT NOT NULL,
     off INTEGER NOT NULL, size INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE edges (src TEXT NOT NULL, dst TEXT NOT NULL);
+CREATE TABLE edges (src TEXT NOT NULL, dst TEXT NOT NULL, PRIMARY KEY (src, dst)) WITHOUT ROWID;
 CREATE TABLE problems (line INTEGER, message TEXT, off INTEGER, size INTEGER);
 CREATE TABLE rebuilt (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _INDEXES = """
-CREATE INDEX heads_seq ON heads (seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_time ON heads (created, seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_kind ON heads (kind, created, seq, rev, off, size) WHERE seq IS NOT NULL;
-CREATE INDEX heads_team ON heads (team, created, seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_due ON heads (due, created, seq, rev, off, size) WHERE due IS NOT NULL;
 CREATE INDEX heads_retro ON heads (retro) WHERE retro IS NOT NULL;
 CREATE INDEX heads_closed ON heads (closed_in) WHERE closed_in IS NOT NULL;
 CREATE INDEX heads_off ON heads (off);
-CREATE INDEX edges_src ON edges (src);
 CREATE INDEX edges_dst ON edges (dst);
-"""  # the first five cover what reads select, so that rows are read in index order only
+"""  # the first three cover what reads select, so that rows are read in index order only
 _HEAD_COLUMNS = (
     "id, rank_life, rank_del, rev, off, size, seq, kind, team, retro, created, due, closed_in"
 )
@@ -325,11 +322,12 @@ class Snapshot:
         db.execute("ALTER TABLE heads RENAME TO heads_old")
         _run(db, _TABLES.split(";")[1])  # heads, anew
         self._build(db, self.journal.lines())
-        db.execute(
-            "INSERT INTO rebuilt SELECT id FROM heads_old WHERE id NOT IN (SELECT id FROM heads) "
-            "UNION SELECT h.id FROM heads h LEFT JOIN heads_old o ON o.id = h.id "
-            "WHERE o.rev IS NOT h.rev"
-        )
+        if before[0] is not None:  # a reader of the last build learns what differs
+            db.execute(
+                "INSERT INTO rebuilt SELECT id FROM heads_old WHERE id NOT IN (SELECT id FROM "
+                "heads) UNION SELECT h.id FROM heads h LEFT JOIN heads_old o ON o.id = h.id "
+                "WHERE o.rev IS NOT h.rev"
+            )
         db.execute("DROP TABLE heads_old")
         position = self.journal.position
         end = 0 if position is None else position.offset
@@ -347,10 +345,11 @@ class Snapshot:
                 problems.append((line, decoded, off, size))
             else:
                 fold.add(decoded, off, size)  # type: ignore[arg-type]
-        _write_heads(db, fold.heads.items())
+        heads = sorted(fold.heads.items())  # in key order, B-trees are written front to back
+        _write_heads(db, heads)
         db.executemany("INSERT INTO buried VALUES (?, ?, ?, ?, ?)",
-                       ((rid, *row) for rid, row in fold.buried.items()))  # fmt: skip
-        db.executemany("INSERT INTO edges VALUES (?, ?)", _edges(fold.heads.items()))
+                       ((rid, *row) for rid, row in sorted(fold.buried.items())))  # fmt: skip
+        db.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?)", _edges(heads))
         db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)", problems)
         _run(db, _INDEXES)
         _set_meta(db, "seq", fold.seq)
@@ -370,7 +369,7 @@ class Snapshot:
             touched = list(fold.changed)
             db.executemany("DELETE FROM edges WHERE src = ?", ((rid,) for rid in touched))
             _write_heads(db, ((rid, fold.heads[rid]) for rid in touched), replace=True)
-            db.executemany("INSERT INTO edges VALUES (?, ?)",
+            db.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?)",
                            _edges((rid, fold.heads[rid]) for rid in touched))  # fmt: skip
             kept = ((rid, *fold.buried[rid]) for rid in ids if rid in fold.buried)
             db.executemany("INSERT OR REPLACE INTO buried VALUES (?, ?, ?, ?, ?)", kept)
