@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -142,23 +142,26 @@ def follow_ups(repo: Repository, retro: Record) -> list[scope.FollowUp]:
     back in every later retro until it is done or dropped; one closed in this retro's
     follow-ups (``closed_in``) stays listed here so that what was decided stays in view.
     """
+    return list(each_follow_up(repo, retro))
+
+
+def each_follow_up(repo: Repository, retro: Record) -> Iterator[scope.FollowUp]:
+    """:func:`follow_ups`, one at a time, read as they are asked for."""
     start = retro.get("period_start") or ""
     team = retro["team"]
     known = repo.records()
     periods = _team_periods(repo, team, retro)
     teams = {team: periods}
-    found = []
     rid = retro.get("id")
     chosen = {"closed_in": rid} if rid else {"due": True}
-    for action in repo.find(kinds=["action"], teams=[team], **chosen):
+    for action in repo.each(kinds=["action"], teams=[team], **chosen):
         home = scope.home_of(action, teams, known)
         origin = (home.get("period_start") if home else None) or scope.entry_day(action)
         if not origin < start or (home is not None and home["id"] == retro.get("id")):
             continue
         since = bisect_right(periods.starts, origin)  # the retros after its own, before this
         carried = max(0, bisect_left(periods.starts, start) - since)
-        found.append(scope.FollowUp(action, carried))
-    return found
+        yield scope.FollowUp(dict(action), carried)
 
 
 def period_end(retro: Record) -> date | None:

@@ -199,9 +199,15 @@ class Session:
     def step_after(self, step: str, direction: int) -> str:
         """The next (or previous) step, skipping follow-ups when there are none."""
         index = STEPS.index(step) + direction
-        if 0 <= index < len(STEPS) and STEPS[index] == "follow-ups" and not self.follow_ups():
+        if 0 <= index < len(STEPS) and STEPS[index] == "follow-ups" and not self.any_follow_up():
             index += direction
         return STEPS[max(0, min(len(STEPS) - 1, index))]
+
+    def any_follow_up(self) -> bool:
+        """Whether the open retro brings back any action (reads up to the first)."""
+        retro = self.retro
+        found = sessions.each_follow_up(self.repo, retro) if retro is not None else iter(())
+        return next(found, None) is not None
 
     def follow_ups(self) -> list[FollowUp]:
         """The actions the open retro brings back."""
