@@ -215,3 +215,28 @@ def test_a_reader_killed_while_it_writes_the_snapshot_leaves_the_next_read_right
     clean = {**env, "RETRO_CACHE_DIR": str(tmp_path / "clean")}
     expected = subprocess.run(command, env=clean, capture_output=True, check=True).stdout
     assert after == expected and after.count(b"\n") == 20_000
+
+
+WRITER = Path(__file__).with_name("writer_proc.py")
+
+
+def test_readers_and_writers_at_once_share_one_snapshot(tmp_path: Path) -> None:
+    """Two writer processes append while reader processes and a long-lived reader catch the
+    shared snapshot up: every read succeeds, and the last one is a full replay's state."""
+    log = tmp_path / "log.jsonl"
+    env = {**os.environ, "RETRO_CACHE_DIR": str(tmp_path / "cache"), "RETRO_LOG": str(log)}
+    Repository(log, author="Ana", team="payments").add("decision", "the first line")
+    writers = [subprocess.Popen([sys.executable, str(WRITER), str(log), "--count", "150",
+                                 "--seed", str(seed)], env=env, stdout=subprocess.DEVNULL)
+               for seed in (1, 2)]  # fmt: skip
+    mine = Repository(log, author="Ana", team="payments").load()
+    seen = 0
+    while any(writer.poll() is None for writer in writers):
+        read = subprocess.run([sys.executable, "-m", "retro", "log", "--format", "jsonl"],
+                              env=env, capture_output=True, check=True)  # fmt: skip
+        seen = max(seen, read.stdout.count(b"\n"))
+        mine.refresh()
+    assert all(writer.returncode == 0 for writer in writers)
+    mine.refresh()
+    assert state(mine) == replayed(log) and len(replayed(log)) == 301
+    assert seen <= 301
