@@ -26,7 +26,6 @@ from retro.cli.options import (
     teams_option,
 )
 from retro.errors import EXIT_DAMAGED
-from retro.inputs import read_inputs
 from retro.model import Record
 from retro.present import tables as plain
 from retro.present.csv import to_csv
@@ -54,13 +53,22 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
         if code:
             warn("the report leaves those lines out")
         return list(repo.each()), input_names([repo.path]), code
+    from retro.store.repository import Repository, union_records
+
+    settings = app_context(ctx).settings
+    repos = []
     with progress_bar(logs) as progress:
-        inputs = read_inputs(logs, skip_bad=True, raw=False, progress=progress)
-    for path, bad in inputs.damaged:
-        warn(f"warning: {path}: {len(bad)} damaged lines skipped, the first {bad[0]}")
-    if inputs.damaged:
+        for path in logs:
+            repos.append(Repository(path, author=settings.author, team=settings.team).load())
+            progress(path.stat().st_size)
+    damaged = [repo for repo in repos if repo.problems or repo.incomplete_tail]
+    for repo in damaged:
+        torn = ["the last line is incomplete"] if repo.incomplete_tail else []
+        bad = [str(problem) for problem in repo.problems] + torn
+        warn(f"warning: {repo.path}: {len(bad)} damaged lines skipped, the first {bad[0]}")
+    if damaged:
         warn("run `retro verify --log LOG` for the full report; the report leaves those lines out")
-    return inputs.current(), input_names(logs), EXIT_DAMAGED if inputs.damaged else 0
+    return union_records(repos), input_names(logs), EXIT_DAMAGED if damaged else 0
 
 
 def input_names(paths: Sequence[Path], *, most: int = 5) -> str:

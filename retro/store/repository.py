@@ -516,3 +516,23 @@ class Repository:
         unique = {e["rev"]: e for e in Journal(self.path).matching(rid.encode())
                   if e["id"] == rid}  # fmt: skip
         return [unique[rev] for rev in sorted(unique)]
+
+
+def union_records(repos: Sequence[Repository]) -> list[Record]:
+    """The current records of several logs taken together, oldest first: each record's
+    greatest revision among them, as a merge of the logs would hold (without a merge's
+    checks of whom it trusts), read through each log's snapshot."""
+    best: dict[str, tuple[tuple[int, int, str], int, int, int]] = {}
+    for index, repo in enumerate(repos):
+        repo._ensure()
+        if not repo._synced:
+            continue
+        for rid, life, dead, rev, off, size in repo._snapshot.heads():
+            rank = (life, dead, rev)
+            held = best.get(rid)
+            if held is None or rank > held[0]:
+                best[rid] = (rank, index, off, size)
+    found = [repos[index]._snapshot.event_at(rank[2], off, size)["rec"]
+             for rank, index, off, size in best.values() if not rank[1]]  # fmt: skip
+    found.sort(key=creation_time)
+    return found
