@@ -169,6 +169,18 @@ def test_a_cache_folder_others_can_write_is_not_used(
     assert list(shared.iterdir()) == []
 
 
+def test_a_folder_where_the_snapshot_goes_means_reading_without_one(
+    repo: Repository, log_path: Path
+) -> None:
+    target = snapshot_file(log_path)
+    assert target is not None
+    target.mkdir()
+    (target / "keep").write_text("x")
+    rec = repo.add("output", "kept")
+    assert repo.load().get(rec["id"])["text"] == "kept"
+    assert (target / "keep").read_text() == "x"
+
+
 def test_a_line_changed_in_place_is_caught(repo: Repository, log_path: Path) -> None:
     rec = repo.add("output", "kept")
     repo.add("output", "the last line")

@@ -133,9 +133,13 @@ def snapshot_file(log: Path) -> Path | None:
     key = hashlib.sha256(os.fsencode(os.path.realpath(log))).hexdigest()[:32]
     path = folder / f"{key}.sqlite3"
     for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        with contextlib.suppress(FileNotFoundError):
+        try:
             if not stat.S_ISREG(os.lstat(name).st_mode):  # planted: not ours to follow
                 os.unlink(name)
+        except FileNotFoundError:
+            pass
+        except OSError:  # e.g. a folder in its place: do without the file
+            return None
     return path
 
 
@@ -198,6 +202,8 @@ class Snapshot:
         self.journal = journal
         self._db: sqlite3.Connection | None = None
         self._fd: int | None = None  # the log, as synced, for reading records back
+        self._in_memory = False  # no usable snapshot file: kept in memory for this run
+        self._removed = False  # a damaged snapshot file was removed once
         self.problems: list[Problem] = []
         self.incomplete_tail = False
         self.build = ""  # names the last rebuild: offsets of one build mean nothing in another
@@ -208,18 +214,32 @@ class Snapshot:
     def _connect(self) -> sqlite3.Connection:
         if self._db is not None:
             return self._db
+        for _ in range(3):
+            path = None if self._in_memory else snapshot_file(self.journal.path)
+            try:
+                self._db = self._open(path)
+                return self._db
+            except sqlite3.DatabaseError as err:
+                if path is None:
+                    raise
+                self._give_up_file(err)
+        raise AssertionError("an in-memory snapshot always opens")
+
+    def _give_up_file(self, err: sqlite3.DatabaseError) -> None:
+        """After a failure of the snapshot file: remove it the first time (damaged: the next
+        try builds it anew), and keep this run's snapshot in memory after that, or at once
+        when another process holds the file."""
+        self.close()
+        if self._in_memory:
+            raise LogError(f"cannot keep the state of {self.journal.path}: {err}") from err
         path = snapshot_file(self.journal.path)
-        try:
-            db = self._open(path)
-        except sqlite3.DatabaseError:  # damaged: it is only a cache
-            if path is None:
-                raise
-            for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name)
-            db = self._open(path)
-        self._db = db
-        return db
+        if path is None or "locked" in str(err) or self._removed:
+            self._in_memory = True
+            return
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+        self._removed = True
 
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
@@ -260,12 +280,7 @@ class Snapshot:
             try:
                 self._sync()
             except sqlite3.DatabaseError as err:
-                self.close()
-                path = snapshot_file(self.journal.path)
-                if path is None:
-                    raise LogError(f"cannot keep the state of {self.journal.path}: {err}") from err
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
+                self._give_up_file(err)
                 continue
             if self._reopen():
                 self.problems = [Problem(*row) for row in self._connect().execute(
