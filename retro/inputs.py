@@ -13,7 +13,6 @@ copies: git's merge driver is handed temporary files).
 from __future__ import annotations
 
 import os
-import re
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,8 @@ from retro.trust import Claim, Trust
 
 _CHUNK = 1024 * 1024  # bytes read at once when lines are read back in file order
 _GAP = 4096  # a line starting this close after the last one read is read with its neighbours
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")  # an integer orjson may read as a float
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # a run of digits becomes one of zeros
+_LONG_NUMBER = b"0" * 19  # an integer beyond 64 bits, which orjson may read as a float
 
 
 class FileLines:
@@ -78,7 +78,8 @@ class FileLines:
     def event(self, entry: Entry) -> Event:
         """The event of ``entry``: its line (checked to be the one read) as decode reads it."""
         line = self.line(entry)
-        decoded = decode_exactly(line) if _LONG_NUMBER.search(line) else orjson.loads(line)
+        long = _LONG_NUMBER in line.translate(_DIGITS)
+        decoded = decode_exactly(line) if long else orjson.loads(line)
         if type(decoded) is not dict:
             raise LogError(f"{self.path} changed while it was read: run it again")
         return decoded
@@ -204,10 +205,10 @@ def _checked(stream: BinaryIO, position: Position | None, problems: Sequence[Pro
         if off >= end:
             break
         here, off = off, off + size + terminated
-        if here in skip:
+        if skip and here in skip:
             continue
         text, lead = _stripped(raw)
-        if not text or is_header(text):
+        if not text or (text.startswith(b'{"format":') and is_header(text)):
             continue
         try:
             event = orjson.loads(text)

@@ -9,7 +9,6 @@ What is held depends on the set of inputs and the base, not on their order. Pure
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -85,27 +84,59 @@ class Verdict(NamedTuple):
     why: str
 
 
-def owners(entries: Iterable[Entry], known: dict[str, Claim] | None = None) -> dict[str, Claim]:
-    """Each record's (team, kind) as ``entries`` first tell it: its creation's, or its puts'.
+class Claims:
+    """Each record's (team, kind) as its events first tell it: its creation's, or its puts'.
 
-    Records in ``known`` keep what it says. A record whose creations (or, without
-    one, whose revisions) disagree is marked as a conflict: ``("", "")``.
+    One claim is kept per record as events are added; a record whose creations (or,
+    without one, whose puts) disagree is marked as a conflict: ``("", "")``.
     """
-    claims: dict[str, set[Claim]] = defaultdict(set)
-    created: set[str] = set()
+
+    def __init__(self) -> None:
+        # Each record's claim, and whether a creation made it (None: deletions only).
+        self.records: dict[str, tuple[Claim, bool] | None] = {}
+        self._disputed: dict[str, tuple[set[Claim], set[Claim]]] = {}  # creations', puts'
+
+    def add(self, rid: str, claim: Claim | None, creation: bool) -> None:
+        """Take in an event of ``rid``: a put claiming ``claim``, or a deletion (None)."""
+        if claim is None:
+            self.records.setdefault(rid, None)
+            return
+        state = self.records.get(rid)
+        disputed = self._disputed.get(rid)
+        if disputed is not None:
+            disputed[1].add(claim)
+            if creation:
+                disputed[0].add(claim)
+        elif state is None or (state[0] == claim and creation and not state[1]):
+            self.records[rid] = (claim, creation)
+        elif state[0] != claim:
+            first, created = state
+            self._disputed[rid] = ({first} if created else set()) | ({claim} if creation
+                                   else set()), {first, claim}  # fmt: skip
+
+    def disputed(self) -> dict[str, Claim]:
+        """The owner of each record whose claims disagree (a conflict when they cannot tell)."""
+        found = {}
+        for rid, (created, puts) in self._disputed.items():
+            claims = created or puts
+            found[rid] = next(iter(claims)) if len(claims) == 1 else _CONFLICT
+        return found
+
+    def owners(self) -> dict[str, Claim]:
+        """Each record's owner: its (team, kind), or a conflict."""
+        found = {rid: state[0] for rid, state in self.records.items() if state is not None}
+        return found | self.disputed()
+
+
+def owners(entries: Iterable[Entry], known: dict[str, Claim] | None = None) -> dict[str, Claim]:
+    """Each record's (team, kind) as ``entries`` first tell it (see :class:`Claims`).
+
+    Records in ``known`` keep what it says.
+    """
+    claims = Claims()
     for entry in entries:
-        rid, claim = entry.rid, entry.claim
-        if claim is None or (known and rid in known):
-            continue
-        if entry.prev is None:
-            if rid not in created:
-                created.add(rid)
-                claims[rid] = set()
-            claims[rid].add(claim)
-        elif rid not in created:
-            claims[rid].add(claim)
-    found = {rid: next(iter(c)) if len(c) == 1 else _CONFLICT for rid, c in claims.items()}
-    return {**found, **(known or {})}
+        claims.add(entry.rid, entry.claim, entry.prev is None)
+    return claims.owners() | (known or {})
 
 
 def _current(entries: Iterable[Entry]) -> tuple[dict[str, Claim], dict[str, Entry]]:
@@ -168,8 +199,10 @@ def screen(
     for source, entries in inputs:
         mine: list[Entry] = []
         for entry in entries:
-            key = entry.key
-            verdict = None if key in in_base else _verdict(
+            key, rid = entry.key, entry.rid
+            plain = (key[:23] <= latest and rid not in yours  # the common case, decided at once
+                     and (trust.accept_foreign or owner.get(rid, entry.claim) == entry.claim))
+            verdict = None if plain or key in in_base else _verdict(
                 entry, source, owner, yours, base_heads, trust, latest)  # fmt: skip
             if verdict is None or verdicts.get(key, verdict) is None:
                 verdicts[key] = None
@@ -218,40 +251,25 @@ class Suspicion:
 
     def __init__(self, now: datetime, tolerance: timedelta = FUTURE_TOLERANCE) -> None:
         self._latest = Trust(now, tolerance=tolerance).latest_rev
-        # Each record's claim, and whether a creation made it (None: deletions only).
-        self.records: dict[str, tuple[Claim, bool] | None] = {}
-        self._disputed: dict[str, tuple[set[Claim], set[Claim]]] = {}  # creations', puts'
+        self._records = Claims()
         self._claims: dict[Claim, Claim] = {}  # one tuple per claim, shared
         self._future: list[tuple[int, str]] = []
+
+    @property
+    def records(self) -> dict[str, tuple[Claim, bool] | None]:
+        """Each record's claim, and whether a creation made it (None: deletions only)."""
+        return self._records.records
 
     def add(self, where: int, event: Event) -> None:
         """Take ``event`` in, found at ``where`` (a line number or an index)."""
         rev, rid = event["rev"], event["id"]
         if rev[:23] > self._latest:
             self._future.append((where, f"revision {rev[:23]} is stamped in the future"))
-        if event["op"] != PUT:
-            self.records.setdefault(rid, None)
-            return
-        claim: Claim = (event["rec"]["team"], event["rec"]["kind"])
-        claim = self._claims.setdefault(claim, claim)
-        creation = event["prev"] is None
-        state = self.records.get(rid)
-        disputed = self._disputed.get(rid)
-        if disputed is not None:
-            disputed[1].add(claim)
-            if creation:
-                disputed[0].add(claim)
-        elif state is None or (state[0] == claim and creation and not state[1]):
-            self.records[rid] = (claim, creation)
-        elif state[0] != claim:
-            first, created = state
-            self._disputed[rid] = ({first} if created else set()) | ({claim} if creation
-                                   else set()), {first, claim}  # fmt: skip
-
-    def _owner(self, rid: str) -> Claim:
-        created, puts = self._disputed[rid]
-        claims = created or puts
-        return next(iter(claims)) if len(claims) == 1 else _CONFLICT
+        claim: Claim | None = None
+        if event["op"] == PUT:
+            claim = (event["rec"]["team"], event["rec"]["kind"])
+            claim = self._claims.setdefault(claim, claim)
+        self._records.add(rid, claim, event["prev"] is None)
 
     def found(self, again: Callable[[], Iterable[tuple[int, Event]]]) -> list[tuple[int, str]]:
         """(where, why) of each event a merge would hold back, in order.
@@ -259,9 +277,9 @@ class Suspicion:
         ``again`` gives the events added once more (only read when some record's puts
         disagree on its team or kind).
         """
-        if not self._disputed:
+        owner = self._records.disputed()
+        if not owner:
             return list(self._future)
-        owner = {rid: self._owner(rid) for rid in self._disputed}
         future = {where for where, _ in self._future}
         found = list(self._future)
         for where, event in again():
