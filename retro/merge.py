@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from retro.bulk import gc_paused
@@ -298,7 +299,8 @@ class _Fold:
     """The union of the events taken so far: each distinct event once, each record's head."""
 
     def __init__(self) -> None:
-        self.copies: dict[str, Entry | list[Entry]] = {}  # by key; several: altered by hand
+        self.copies: dict[str, Entry] = {}  # each key's first copy
+        self.others: dict[str, list[Entry]] = {}  # its other copies: altered by hand
         self.heads: dict[str, Entry] = {}
         self.recode: set[Entry] = set()
         self.first_edit: dict[Branch, str] = {}  # the first revision made on each base
@@ -312,14 +314,14 @@ class _Fold:
         was altered by hand, and then both are kept).
         """
         key, rid = entry.key, entry.rid
-        same = self.copies.get(key)
-        if same is None:
+        first = self.copies.get(key)
+        if first is None:
             self.copies[key] = entry
         else:
-            copies = same if isinstance(same, list) else [same]
-            if any(self._same_event(copy, entry) for copy in copies):
+            others = self.others.setdefault(key, [])
+            if any(self._same_event(copy, entry) for copy in [first, *others]):
                 return False
-            self.copies[key] = [*copies, entry]
+            others.append(entry)
         head = self.heads.get(rid)
         if head is None:
             self.heads[rid] = entry
@@ -367,14 +369,14 @@ class _Fold:
 
     def ordered(self) -> list[Entry]:
         """Every copy taken, in (rev, id) order, then by the line written."""
-        order: list[Entry] = []
-        for key in sorted(self.copies):
-            same = self.copies[key]
-            if isinstance(same, list):
-                order += sorted(same, key=self._text)
-            else:
-                order.append(same)
-        return order
+        order = sorted(self.copies.values(), key=itemgetter(0))
+        if not any(self.others.values()):
+            return order
+        found: list[Entry] = []
+        for entry in order:
+            others = self.others.get(entry.key)
+            found += sorted([entry, *others], key=self._text) if others else [entry]
+        return found
 
     def _text(self, entry: Entry) -> bytes:
         if entry in self.recode:
