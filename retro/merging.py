@@ -19,7 +19,8 @@ from retro.inputs import Inputs, read_held, read_inputs
 from retro.merge import Merge
 from retro.model import title
 from retro.present.sanitize import clean
-from retro.store.journal import Batch, Journal, Problem
+from retro.store.events import VERSION
+from retro.store.journal import Journal, Problem
 from retro.trust import FOREIGN, Trust
 
 if TYPE_CHECKING:
@@ -89,10 +90,10 @@ def merge_logs(
             stack.enter_context(Journal(output).locked(create=False))
         inputs = read_inputs(logs, skip_bad=skip_bad, progress=progress)
         if into is None or not written or held_file is None:
-            base = Journal(into).read(raw=True) if into is not None and into.exists() else None
+            base = _read_into(into, skip_bad=True) if into is not None else None
             result = inputs.merged(base, trust=trust)
             if output is not None and held_file is not None:
-                Journal(output).rewrite(result.lines())
+                Journal(output).rewrite(result.stream())
                 keep_held(result, held_file, fresh=True)
         else:
             result = _merge_into(inputs, into, held_file, trust)
@@ -102,16 +103,24 @@ def merge_logs(
     return Merged(result, rejected, side, held_file, str(target) if written else "(dry run)")
 
 
+def _read_into(into: Path, *, skip_bad: bool) -> Inputs | None:
+    """The log merged into, read (None: there is none yet)."""
+    if not into.exists() or not into.stat().st_size:
+        return None
+    return read_inputs([into], skip_bad=skip_bad)
+
+
 def _merge_into(inputs: Inputs, into: Path, held_file: Path, trust: Trust) -> Merge:
     """Merge ``inputs`` into the log ``into`` under its lock."""
     journal = Journal(into)
     read_held(held_file)  # a damaged side file stops the merge before anything is written
     with journal.locked(create=not into.is_symlink()):  # writers wait: nothing is lost
-        existing = journal.read(raw=True) if into.exists() and into.stat().st_size else None
-        if existing is not None and (existing.problems or existing.incomplete_tail):
+        existing = _read_into(into, skip_bad=True)
+        if existing is not None and existing.damaged:
             raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` first")
-        result = inputs.merged(existing, journal.version, trust=trust)
-        journal.rewrite(result.lines())
+        version = existing.versions[0] if existing is not None else journal.version
+        result = inputs.merged(existing, version, trust=trust)
+        journal.rewrite(result.stream())
         keep_held(result, held_file, fresh=False)
     return result
 
@@ -128,10 +137,10 @@ def merge_three(
         found = [p for p in paths if p.exists() and p.stat().st_size]
         return read_inputs(found, skip_bad=False, progress=progress)
 
-    mine = read(ancestor, ours).merged()  # your side: what the log already holds
-    result = read(theirs).merged(Batch(mine.events, raw=mine.encoded), mine.version,
+    mine = read(ancestor, ours)  # your side: what the log already holds
+    result = read(theirs).merged(mine, max([VERSION, *mine.versions]),
                                  trust=trust_for(None, accept_foreign=False))  # fmt: skip
-    write_atomically(ours, result.lines())
+    write_atomically(ours, result.stream())
     held_file = None
     if result.held:
         held_file = side_file(path or ours, ".held")
@@ -187,7 +196,7 @@ def held_lines(result: Merge, held_file: Path | None, target: str) -> list[str]:
         return []
     said = [clean(held_summary(result, held_file))]
     for held in result.held[:MAX_HELD_SHOWN]:
-        rec = held.event.get("rec") or result.heads.get(held.record_id, {}).get("rec") or {}
+        rec = held.event.get("rec") or (result.head(held.record_id) or {}).get("rec") or {}
         label = f" {clean(title(rec, 40))!r}" if rec else ""
         said.append(f"  {held.record_id[:8]}{label}: {clean(held.why)}")
     said += _more(len(result.held))
@@ -207,7 +216,7 @@ def report_lines(done: Merged) -> list[str]:
         said.append(f"{name:<32} {report.events_read:>7} {report.new_records:>6} "
                     f"{report.updated_records:>7} {report.deletions:>7} "
                     f"{report.duplicates_skipped:>6} {report.held:>6}")  # fmt: skip
-    said.append(f"merged: {len(result.events)} events, {result.records} records -> "
+    said.append(f"merged: {result.count} events, {result.records} records -> "
                 f"{clean(done.target)}")  # fmt: skip
     if done.rejected:
         said.append(f"rejected: {done.rejected} damaged lines, verbatim in {clean(str(done.side))}")
@@ -232,7 +241,7 @@ def report_data(done: Merged) -> dict[str, Any]:
     result = done.result
     return {
         "output": done.target,
-        "events": len(result.events),
+        "events": result.count,
         "records": result.records,
         "inputs": [asdict(report) for report in result.inputs],
         "concurrent_edits": [asdict(edit) for edit in result.concurrent],

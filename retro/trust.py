@@ -9,13 +9,16 @@ What is held depends on the set of inputs and the base, not on their order. Pure
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from retro.store.events import DEL, PUT, Event, life_of, outranks
+from retro.store.events import PUT, Event
+
+if TYPE_CHECKING:
+    from retro.merge import Entry
 
 FUTURE_TOLERANCE = timedelta(days=1)  # how far ahead of this machine's clock a revision may be
 FUTURE, FOREIGN = "future", "foreign"
@@ -69,167 +72,35 @@ class Held:
 
 
 _CONFLICT = ("", "")  # a record whose creations disagree on its team or kind
-
-
-def owners(events: Iterable[Event], known: dict[str, tuple[str, str]] | None = None
-           ) -> dict[str, tuple[str, str]]:  # fmt: skip
-    """Each record's (team, kind) as ``events`` first tell it: its creation's, or its puts'.
-
-    Records in ``known`` keep what it says. A record whose creations (or, without
-    one, whose revisions) disagree is marked as a conflict: ``("", "")``.
-    """
-    claims: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    created: set[str] = set()
-    for event in events:
-        rid = event["id"]
-        if event["op"] != PUT or (known and rid in known):
-            continue
-        rec = event["rec"]
-        claim = (rec["team"], rec["kind"])
-        if event["prev"] is None:
-            if rid not in created:
-                created.add(rid)
-                claims[rid] = set()
-            claims[rid].add(claim)
-        elif rid not in created:
-            claims[rid].add(claim)
-    found = {rid: next(iter(c)) if len(c) == 1 else _CONFLICT for rid, c in claims.items()}
-    return {**found, **(known or {})}
-
-
-def _current(events: Iterable[Event]) -> tuple[dict[str, tuple[str, str]], dict[str, Event]]:
-    """Each record's (team, kind) as its greatest put has them, and each record's head."""
-    puts: dict[str, Event] = {}
-    heads: dict[str, Event] = {}
-    for event in events:
-        rid = event["id"]
-        head = heads.get(rid)
-        if head is None or outranks(event, head):
-            heads[rid] = event
-        if event["op"] == PUT:
-            put = puts.get(rid)
-            if put is None or outranks(event, put):
-                puts[rid] = event
-    return {rid: (e["rec"]["team"], e["rec"]["kind"]) for rid, e in puts.items()}, heads
-
-
-def foreign_change(event: Event, owner: tuple[str, str] | None) -> str | None:
-    """Say how ``event`` changes what its record is, or None when it does not."""
-    if owner is None or event["op"] != PUT:
-        return None
-    if owner == _CONFLICT:
-        return "the record's creations disagree on its team or kind"
-    team, kind = event["rec"]["team"], event["rec"]["kind"]
-    if kind != owner[1]:
-        return f"changes the record's kind from {owner[1]} to {kind}"
-    if team != owner[0]:
-        return f"moves the record from team {owner[0]} to team {team}"
-    return None
-
-
-def _verb(event: Event, head: Event | None) -> str:
-    if event["op"] == DEL:
-        return "deletes"
-    return "restores" if head is not None and life_of(event) > life_of(head) else "edits"
-
-
-def screen(
-    inputs: Sequence[tuple[str, Sequence[Event]]],
-    raw: Sequence[Sequence[bytes] | None],
-    base: Sequence[Event],
-    trust: Trust,
-) -> tuple[list[list[Event]], list[list[bytes] | None], list[Held]]:
-    """Split each input into the events a merge takes in and those it holds back.
-
-    An event already in ``base`` is always taken; an event that one input holds
-    back and another is trusted to bring is taken.
-    """
-    in_base = {(e["rev"], e["id"]) for e in base}
-    yours, base_heads = _current(base)
-    owner = owners((e for _, events in inputs for e in events), yours)
-    latest = trust.latest_rev
-    taken: list[list[Event]] = []
-    taken_raw: list[list[bytes] | None] = []
-    verdicts: dict[tuple[str, str], Held | None] = {}
-    for n, (source, events) in enumerate(inputs):
-        lines = raw[n] if n < len(raw) else None
-        mine: list[Event] = []
-        mine_raw: list[bytes] | None = [] if lines is not None else None
-        for i, event in enumerate(events):
-            key = (event["rev"], event["id"])
-            line = lines[i] if lines is not None else None
-            verdict = None if key in in_base else _verdict(
-                event, line, source, owner, yours, base_heads, trust, latest)  # fmt: skip
-            if verdict is None or verdicts.get(key, verdict) is None:
-                verdicts[key] = None
-                mine.append(event)
-                if mine_raw is not None and line is not None:
-                    mine_raw.append(line)
-            else:  # held: named after the first input, by name, that brought it
-                known = verdicts.setdefault(key, verdict)
-                if known is not None and verdict.source < known.source:
-                    verdicts[key] = verdict
-        taken.append(mine)
-        taken_raw.append(mine_raw)
-    held = [h for h in verdicts.values() if h is not None]
-    held.sort(key=lambda h: (h.rev, h.record_id))
-    return taken, taken_raw, held
-
-
-def _verdict(
-    event: Event, line: bytes | None, source: str, owner: dict[str, tuple[str, str]],
-    yours: dict[str, tuple[str, str]], heads: dict[str, Event], trust: Trust, latest: str,
-) -> Held | None:  # fmt: skip
-    """Why ``event`` (from the log ``source``) is held back, or None when it is taken in."""
-    rev = event["rev"]
-    if rev[:23] > latest:
-        stamp = f"{rev[:4]}-{rev[4:6]}-{rev[6:8]} {rev[9:11]}:{rev[11:13]} UTC"
-        days = trust.tolerance.days
-        return Held(event, line, source, FUTURE, f"stamped {stamp}, more than {days} day"
-                    f"{'' if days == 1 else 's'} ahead of this machine's clock")  # fmt: skip
-    if trust.accept_foreign:
-        return None
-    rid = event["id"]
-    why = foreign_change(event, owner.get(rid))
-    if why is None and rid in yours and yours[rid][0] in trust.teams \
-            and not trust.speaks_for_you(source):  # fmt: skip
-        why = f"{_verb(event, heads.get(rid))} a record of your team {yours[rid][0]}"
-    if why is None:
-        return None
-    return Held(event, line, source, FOREIGN, f"{why} (from {Path(source).name})")
-
-
 Claim = tuple[str, str]  # a record's (team, kind), as one of its puts has them
 
 
-class Suspicion:
-    """The events of one log a merge would hold back, found as the log streams by.
+class Verdict(NamedTuple):
+    """An input's event a merge holds back, and why."""
 
-    Stamped too far in the future, or changing what a record is (its kind, its team)
-    against the record's creation in the same log (see :func:`owners`). :meth:`add`
-    takes each event in turn and keeps one claim per record; the few records whose
-    puts disagree are looked at again by :meth:`found`, so the events are never held.
+    entry: Entry
+    source: str
+    reason: str  # FUTURE or FOREIGN
+    why: str
+
+
+class Claims:
+    """Each record's (team, kind) as its events first tell it: its creation's, or its puts'.
+
+    One claim is kept per record as events are added; a record whose creations (or,
+    without one, whose puts) disagree is marked as a conflict: ``("", "")``.
     """
 
-    def __init__(self, now: datetime, tolerance: timedelta = FUTURE_TOLERANCE) -> None:
-        self._latest = Trust(now, tolerance=tolerance).latest_rev
+    def __init__(self) -> None:
         # Each record's claim, and whether a creation made it (None: deletions only).
         self.records: dict[str, tuple[Claim, bool] | None] = {}
         self._disputed: dict[str, tuple[set[Claim], set[Claim]]] = {}  # creations', puts'
-        self._claims: dict[Claim, Claim] = {}  # one tuple per claim, shared
-        self._future: list[tuple[int, str]] = []
 
-    def add(self, where: int, event: Event) -> None:
-        """Take ``event`` in, found at ``where`` (a line number or an index)."""
-        rev, rid = event["rev"], event["id"]
-        if rev[:23] > self._latest:
-            self._future.append((where, f"revision {rev[:23]} is stamped in the future"))
-        if event["op"] != PUT:
+    def add(self, rid: str, claim: Claim | None, creation: bool) -> None:
+        """Take in an event of ``rid``: a put claiming ``claim``, or a deletion (None)."""
+        if claim is None:
             self.records.setdefault(rid, None)
             return
-        claim: Claim = (event["rec"]["team"], event["rec"]["kind"])
-        claim = self._claims.setdefault(claim, claim)
-        creation = event["prev"] is None
         state = self.records.get(rid)
         disputed = self._disputed.get(rid)
         if disputed is not None:
@@ -243,10 +114,162 @@ class Suspicion:
             self._disputed[rid] = ({first} if created else set()) | ({claim} if creation
                                    else set()), {first, claim}  # fmt: skip
 
-    def _owner(self, rid: str) -> Claim:
-        created, puts = self._disputed[rid]
-        claims = created or puts
-        return next(iter(claims)) if len(claims) == 1 else _CONFLICT
+    def disputed(self) -> dict[str, Claim]:
+        """The owner of each record whose claims disagree (a conflict when they cannot tell)."""
+        found = {}
+        for rid, (created, puts) in self._disputed.items():
+            claims = created or puts
+            found[rid] = next(iter(claims)) if len(claims) == 1 else _CONFLICT
+        return found
+
+    def owners(self) -> dict[str, Claim]:
+        """Each record's owner: its (team, kind), or a conflict."""
+        found = {rid: state[0] for rid, state in self.records.items() if state is not None}
+        return found | self.disputed()
+
+
+def owners(entries: Iterable[Entry], known: dict[str, Claim] | None = None) -> dict[str, Claim]:
+    """Each record's (team, kind) as ``entries`` first tell it (see :class:`Claims`).
+
+    Records in ``known`` keep what it says.
+    """
+    claims = Claims()
+    for entry in entries:
+        claims.add(entry.rid, entry.claim, entry.prev is None)
+    return claims.owners() | (known or {})
+
+
+def _current(entries: Iterable[Entry]) -> tuple[dict[str, Claim], dict[str, Entry]]:
+    """Each record's (team, kind) as its greatest put has them, and each record's head."""
+    puts: dict[str, Entry] = {}
+    heads: dict[str, Entry] = {}
+    for entry in entries:
+        rid = entry.rid
+        head = heads.get(rid)
+        if head is None or entry.rank > head.rank:
+            heads[rid] = entry
+        if entry.claim is not None:
+            put = puts.get(rid)
+            if put is None or entry.rank > put.rank:
+                puts[rid] = entry
+    return {rid: e.claim for rid, e in puts.items() if e.claim is not None}, heads
+
+
+def claim_change(claim: Claim | None, owner: Claim | None) -> str | None:
+    """Say how a put claiming ``claim`` changes what its record is, or None when it does not."""
+    if owner is None or claim is None:
+        return None
+    if owner == _CONFLICT:
+        return "the record's creations disagree on its team or kind"
+    team, kind = claim
+    if kind != owner[1]:
+        return f"changes the record's kind from {owner[1]} to {kind}"
+    if team != owner[0]:
+        return f"moves the record from team {owner[0]} to team {team}"
+    return None
+
+
+def foreign_change(event: Event, owner: Claim | None) -> str | None:
+    """Say how ``event`` changes what its record is, or None when it does not."""
+    if event["op"] != PUT:
+        return None
+    return claim_change((event["rec"]["team"], event["rec"]["kind"]), owner)
+
+
+def _verb(entry: Entry, head: Entry | None) -> str:
+    if entry.dead:
+        return "deletes"
+    return "restores" if head is not None and entry.life > head.life else "edits"
+
+
+def screen(
+    inputs: Sequence[tuple[str, Sequence[Entry]]], base: Sequence[Entry], trust: Trust
+) -> tuple[list[list[Entry]], list[Verdict]]:
+    """Split each input into the events a merge takes in and those it holds back.
+
+    An event already in ``base`` is always taken; an event that one input holds
+    back and another is trusted to bring is taken. The held ones come in (rev, id) order.
+    """
+    in_base = {e.key for e in base}
+    yours, base_heads = _current(base)
+    owner = owners((e for _, entries in inputs for e in entries), yours)
+    latest = trust.latest_rev
+    taken: list[list[Entry]] = []
+    verdicts: dict[str, Verdict | None] = {}
+    for source, entries in inputs:
+        mine: list[Entry] = []
+        for entry in entries:
+            key, rid = entry.key, entry.rid
+            plain = (key[:23] <= latest and rid not in yours  # the common case, decided at once
+                     and (trust.accept_foreign or owner.get(rid, entry.claim) == entry.claim))
+            verdict = None if plain or key in in_base else _verdict(
+                entry, source, owner, yours, base_heads, trust, latest)  # fmt: skip
+            if verdict is None or verdicts.get(key, verdict) is None:
+                verdicts[key] = None
+                mine.append(entry)
+            else:  # held: named after the first input, by name, that brought it
+                known = verdicts.setdefault(key, verdict)
+                if known is not None and verdict.source < known.source:
+                    verdicts[key] = verdict
+        taken.append(mine)
+    held = [v for v in verdicts.values() if v is not None]
+    held.sort(key=lambda v: v.entry.key)
+    return taken, held
+
+
+def _verdict(
+    entry: Entry, source: str, owner: dict[str, Claim], yours: dict[str, Claim],
+    heads: dict[str, Entry], trust: Trust, latest: str,
+) -> Verdict | None:  # fmt: skip
+    """Why ``entry`` (from the log ``source``) is held back, or None when it is taken in."""
+    rev = entry.key[:23]
+    if rev > latest:
+        stamp = f"{rev[:4]}-{rev[4:6]}-{rev[6:8]} {rev[9:11]}:{rev[11:13]} UTC"
+        days = trust.tolerance.days
+        return Verdict(entry, source, FUTURE, f"stamped {stamp}, more than {days} day"
+                       f"{'' if days == 1 else 's'} ahead of this machine's clock")  # fmt: skip
+    if trust.accept_foreign:
+        return None
+    rid = entry.rid
+    why = claim_change(entry.claim, owner.get(rid))
+    if why is None and rid in yours and yours[rid][0] in trust.teams \
+            and not trust.speaks_for_you(source):  # fmt: skip
+        why = f"{_verb(entry, heads.get(rid))} a record of your team {yours[rid][0]}"
+    if why is None:
+        return None
+    return Verdict(entry, source, FOREIGN, f"{why} (from {Path(source).name})")
+
+
+class Suspicion:
+    """The events of one log a merge would hold back, found as the log streams by.
+
+    Stamped too far in the future, or changing what a record is (its kind, its team)
+    against the record's creation in the same log (see :func:`owners`). :meth:`add`
+    takes each event in turn and keeps one claim per record; the few records whose
+    puts disagree are looked at again by :meth:`found`, so the events are never held.
+    """
+
+    def __init__(self, now: datetime, tolerance: timedelta = FUTURE_TOLERANCE) -> None:
+        self._latest = Trust(now, tolerance=tolerance).latest_rev
+        self._records = Claims()
+        self._claims: dict[Claim, Claim] = {}  # one tuple per claim, shared
+        self._future: list[tuple[int, str]] = []
+
+    @property
+    def records(self) -> dict[str, tuple[Claim, bool] | None]:
+        """Each record's claim, and whether a creation made it (None: deletions only)."""
+        return self._records.records
+
+    def add(self, where: int, event: Event) -> None:
+        """Take ``event`` in, found at ``where`` (a line number or an index)."""
+        rev, rid = event["rev"], event["id"]
+        if rev[:23] > self._latest:
+            self._future.append((where, f"revision {rev[:23]} is stamped in the future"))
+        claim: Claim | None = None
+        if event["op"] == PUT:
+            claim = (event["rec"]["team"], event["rec"]["kind"])
+            claim = self._claims.setdefault(claim, claim)
+        self._records.add(rid, claim, event["prev"] is None)
 
     def found(self, again: Callable[[], Iterable[tuple[int, Event]]]) -> list[tuple[int, str]]:
         """(where, why) of each event a merge would hold back, in order.
@@ -254,9 +277,9 @@ class Suspicion:
         ``again`` gives the events added once more (only read when some record's puts
         disagree on its team or kind).
         """
-        if not self._disputed:
+        owner = self._records.disputed()
+        if not owner:
             return list(self._future)
-        owner = {rid: self._owner(rid) for rid in self._disputed}
         future = {where for where, _ in self._future}
         found = list(self._future)
         for where, event in again():

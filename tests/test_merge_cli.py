@@ -559,3 +559,55 @@ def test_skip_bad_sets_nothing_aside_when_the_merge_fails(tmp_path: Path) -> Non
     for _ in range(2):
         assert subprocess.run(args, capture_output=True, check=False).returncode == 0
     assert out_file.with_name("out.jsonl.rejected").read_bytes() == b"{broken\n"
+
+
+def _synced(path: Path) -> None:
+    """Read ``path`` the way the app does, leaving its snapshot in the cache."""
+    from retro.store.journal import Journal
+    from retro.store.snapshot import Snapshot, snapshot_file
+
+    snapshot = Snapshot(Journal(path))
+    snapshot.sync()
+    snapshot.close()
+    kept = snapshot_file(path)
+    assert kept is not None and kept.exists()
+
+
+def test_a_log_read_before_merges_as_one_never_read(run: Run, tmp_path: Path,
+                                                     clock: Clock) -> None:  # fmt: skip
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    ana, bo = open_repo(a, "Ana", clock), open_repo(b, "Bo", clock)
+    first = ana.add("lesson", "Flags need owners")["id"]
+    bo.add("output", "Shipped refunds")
+    ana.edit(first, fields={"text": "Every flag needs an owner"})
+    with b.open("ab") as out:
+        out.write(b'{"not": "an event"}\n')
+    cold = report(run("merge", a, b, "-o", tmp_path / "cold.jsonl", "--skip-bad",
+                      "--format", "json"))  # fmt: skip
+    _synced(a)
+    _synced(b)
+    warm = report(run("merge", a, b, "-o", tmp_path / "warm.jsonl", "--skip-bad",
+                      "--format", "json"))  # fmt: skip
+    assert (tmp_path / "warm.jsonl").read_bytes() == (tmp_path / "cold.jsonl").read_bytes()
+    assert {k: v for k, v in warm.items() if not k.endswith(("output", "_file"))} == \
+        {k: v for k, v in cold.items() if not k.endswith(("output", "_file"))}  # fmt: skip
+    assert warm["rejected"] == 1
+
+
+def test_a_log_changed_in_place_after_its_snapshot_is_checked_again(
+    run: Run, tmp_path: Path, clock: Clock
+) -> None:
+    log = tmp_path / "a.jsonl"
+    repo = open_repo(log, "Ana", clock)
+    for text in ("Flags need owners", "Refunds settle in a day", "Payouts on time"):
+        repo.add("lesson", text)
+    _synced(log)
+    data = log.read_bytes()
+    forged = data.replace(b"Refunds settle in a day", b"Refunds settle in 9 day")
+    assert len(forged) == len(data) and forged != data
+    with log.open("r+b") as out:  # the same file, the same size, the same last bytes
+        out.write(forged)
+    done = run("merge", log, "-o", tmp_path / "out.jsonl")
+    assert done.exit_code != 0
+    assert "line 3:" in done.stderr and "does not match its revision" in done.stderr
+    assert not (tmp_path / "out.jsonl").exists()

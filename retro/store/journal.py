@@ -330,6 +330,17 @@ class Journal:
             return iter(())
         return self._stream(stream)
 
+    def reopen(self) -> BinaryIO | None:
+        """The file read so far, open again (at its start) to read its lines back by offset;
+        None when nothing was read or the file was replaced since (see :meth:`new_lines`)."""
+        if self._file is None:
+            return None
+        stream, info = self._open_for_read()
+        if not self._still_read(stream.fileno(), info):
+            stream.close()
+            return None
+        return stream
+
     def _stream(self, stream: BinaryIO) -> Iterator[Item]:
         """The lines of the open log from the offset read so far; closes it when done."""
         with stream:
