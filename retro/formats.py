@@ -246,12 +246,14 @@ def pick_format(requested: str | None, available: Mapping[str, Format]) -> Forma
                         f"use one of: {known} (see `retro formats`)")  # fmt: skip
 
 
+def format_name(retro: Mapping[str, Any]) -> str:
+    """The name of a retro's format (one recorded before formats existed: the default)."""
+    return str(retro.get("format") or DEFAULT_FORMAT)
+
+
 def format_of(retro: Mapping[str, Any], available: Mapping[str, Format]) -> Format | None:
-    """The format a retro records (one recorded before formats existed: the default);
-    None when it names a format not known here."""
-    name = retro.get("format") or DEFAULT_FORMAT
-    if not isinstance(name, str):
-        return None
+    """The format a retro records; None when it names a format not known here."""
+    name = format_name(retro)
     return available.get(name) or (FALLBACK if name == DEFAULT_FORMAT else None)
 
 
