@@ -151,8 +151,8 @@ def _step(data: object, number: int, where: str, dots: int) -> StepSpec:
     step = data.get("step")
     if not isinstance(step, str) or step not in ALL_STEPS:
         hint = suggest(step, ALL_STEPS) if isinstance(step, str) else ""
-        raise FormatError(f"{label}: 'step' must be one of {', '.join(ALL_STEPS)}, not "
-                          f"{show(step)}{hint}")  # fmt: skip
+        known = hint or f"; a step is one of {', '.join(ALL_STEPS)}"
+        raise FormatError(f"{label}: unknown step {show(step)}{known}")
     label = f"{where}: step {number} ({step})"
     group = data.get("group", False)
     if not isinstance(group, bool):
