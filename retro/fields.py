@@ -160,6 +160,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("status", SHORT, "Status", choices=RETRO_STATUSES),
         Field("decisions", IDS, "Decisions in play"),
         Field("step", SHORT, "Step"),
+        Field("format", SHORT, "Format"),  # its steps (see retro.formats); none: outcome-retro
     ),
 }  # fmt: skip
 

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from retro.formats import DEFAULT_FORMAT, format_name
 from retro.model import ENTRY_KINDS, Record
 
 RETRO_KINDS = tuple(kind for kind in ENTRY_KINDS if kind != "decision")
@@ -39,14 +40,18 @@ class TeamRetros:
 
 
 def by_team(retros: Iterable[Record]) -> dict[str, TeamRetros]:
-    """Retros grouped by team, each group sorted by period."""
+    """Retros grouped by team, each group sorted by period.
+
+    Of retros of different formats sharing a period (a sprint's retro and a decision
+    review), the full outcome retro comes last: it takes in the check-ins of the period.
+    """
     groups: dict[str, list[Record]] = {}
     for retro in retros:
         if retro.get("period_start"):
             groups.setdefault(retro["team"], []).append(retro)
     found = {}
     for team, group in groups.items():
-        group.sort(key=lambda r: (r["period_start"], r["id"]))
+        group.sort(key=lambda r: (r["period_start"], format_name(r) == DEFAULT_FORMAT, r["id"]))
         found[team] = TeamRetros(group, [r["period_start"] for r in group])
     return found
 

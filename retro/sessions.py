@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,8 +12,9 @@ from retro import scope
 from retro.dates import Cadence
 from retro.errors import RecordNotFound, RetroError
 from retro.fields import KINDS
+from retro.formats import FALLBACK, Format, format_name
 from retro.insights import LinkIndex, Metrics, metrics
-from retro.model import Record
+from retro.model import Record, awaits_evidence
 from retro.present.format import period_text
 from retro.store import Repository
 from retro.store.repository import creation_time
@@ -47,14 +49,24 @@ def retros(repo: Repository, team: str | None = None) -> list[Record]:
     return sorted(found, key=lambda r: (r.get("period_start") or "", r["created_at"]), reverse=True)
 
 
-def find_retro(repo: Repository, team: str, period: Period) -> Record | None:
-    """The team's retro for the period starting ``period[0]``, if there is one."""
+def find_retro(
+    repo: Repository, team: str, period: Period, fmt: str | None = None
+) -> Record | None:
+    """The team's retro for the period starting ``period[0]``, if there is one: the one of
+    format ``fmt`` (a retro that records none is of the default format), or when ``fmt``
+    is None the newest of any format."""
     start = period[0].isoformat()
-    return next((r for r in retros(repo, team) if r.get("period_start") == start), None)
+    for retro in retros(repo, team):
+        if retro.get("period_start") == start and fmt in (None, format_name(retro)):
+            return retro
+    return None
 
 
-def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -> Record:
-    """A new open retro for ``period``, not yet recorded (its ``id`` is empty).
+def draft_retro(
+    repo: Repository, team: str, period: Period, facilitator: str, fmt: Format = FALLBACK
+) -> Record:
+    """A new open retro for ``period`` in format ``fmt``, not yet recorded (its ``id`` is
+    empty), at the format's first step.
 
     The participants and the decisions in play carry over from the team's last retro.
     """
@@ -71,7 +83,8 @@ def draft_retro(repo: Repository, team: str, period: Period, facilitator: str) -
         "focus": None,
         "status": "open",
         "decisions": [],
-        "step": "frame",
+        "step": fmt.step_names[0],
+        "format": fmt.name,
     }
     last = previous_retro(repo, draft)
     if last is not None:
@@ -243,3 +256,35 @@ def summary_target(
         period = current_period(cadence, today)
     found = find_retro(repo, team, period)
     return found if found is not None else draft_retro(repo, team, period, "")
+
+
+@dataclass(frozen=True)
+class DecisionInPlay:
+    """A decision a retro has in play, and what is linked to it in the whole log (any team,
+    any retro), oldest first: the outcomes that reinforce it, its lessons and actions."""
+
+    decision: Record
+    outcomes: list[Record]
+    lessons: list[Record]
+    actions: list[Record]
+
+    @property
+    def arrived(self) -> list[Record]:
+        """The outcomes that arrived: those with evidence or an observed value."""
+        return [rec for rec in self.outcomes if not awaits_evidence(rec)]
+
+
+def decisions_in_play(repo: Repository, retro: Record) -> list[DecisionInPlay]:
+    """The decisions ``retro`` has in play (as its frame lists them), each with what is
+    linked to it."""
+    records, index = repo.records(), repo.links()
+    found = []
+    for rid in retro.get("decisions") or []:
+        decision = records.get(rid)
+        if decision is None or decision.get("kind") != "decision":
+            continue
+        linked = sorted((records[n] for n in index.get(rid, ()) if n in records),
+                        key=creation_time)  # fmt: skip
+        found.append(DecisionInPlay(decision, *([rec for rec in linked if rec["kind"] == kind]
+                                                for kind in ("outcome", "lesson", "action"))))
+    return found

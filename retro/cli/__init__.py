@@ -55,6 +55,8 @@ COMMANDS: dict[str, Lazy] = {
                  "over six sprints."),
     "themes": Lazy(_APP, "themes", "List the themes: built in, and your own from the config "
                    "folder's themes/."),
+    "formats": Lazy(_APP, "formats", "List the retro formats: built in, and your own from the "
+                    "config folder's formats/."),
 }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Commands that open the app, or prepare it: run, demo, themes."""
+"""Commands that open the app, or prepare it: run, demo, themes, formats."""
 
 from __future__ import annotations
 
@@ -15,22 +15,30 @@ from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.fsio import write_atomically
 from retro.inputs import read_inputs
+from retro.present.sanitize import clean
 from retro.resources import sample_logs
 
 
 @click.command()
 @click.option("--team", "run_team", metavar="NAME", help="The team whose retro to run.")
 @click.option("--sprint", default="current", show_default=True, metavar="current|last|N",
-              help="Which sprint's retro: the current one, the last one, or sprint N.")  # fmt: skip
+              help="Which sprint's retro: the current one, the last one, or sprint N.")
+@click.option("--format", "fmt", metavar="NAME",
+              help="The retro's format (see `retro formats`); default: the sprint's retro if "
+                   "it has one, else outcome-retro.")  # fmt: skip
 @click.pass_context
 @handle_errors
-def run(ctx: click.Context, run_team: str | None, sprint: str) -> None:
+def run(ctx: click.Context, run_team: str | None, sprint: str, fmt: str | None) -> None:
     """Start or resume the team's retro for a sprint, at the step where it was left."""
     check_sprint(sprint)
+    if fmt is not None:
+        from retro.formats import load_formats, pick_format
+
+        pick_format(fmt, load_formats()[0])  # an unknown name: one line, before the app
     settings = app_context(ctx).settings
     if run_team:
         settings = dataclasses.replace(settings, team_option=run_team)
-    open_app(ctx, start="run", sprint=sprint, settings=settings)
+    open_app(ctx, start="run", sprint=sprint, fmt=fmt, settings=settings)
 
 
 @click.command()
@@ -77,5 +85,22 @@ def themes(ctx: click.Context) -> None:
     for name in sorted(found):
         click.echo(f"{'*' if name == current else ' '} {name}")
     click.echo(f"Your own themes go in {user_theme_dir()} (*.toml)", err=True)
+    for problem in problems:
+        warn(problem)
+
+
+@click.command()
+@handle_errors
+def formats() -> None:
+    """List the retro formats: built in, and your own from the config folder's formats/."""
+    from retro.formats import DEFAULT_FORMAT, load_formats, step_list, user_format_dir
+
+    found, problems = load_formats()
+    width = max(map(len, found), default=0)
+    for name, fmt in sorted(found.items()):
+        timed = f" ({fmt.minutes} min)" if fmt.minutes else ""
+        click.echo(f"{'*' if name == DEFAULT_FORMAT else ' '} {name:<{width}}  {fmt.title}{timed}")
+        click.echo(f"  {'':<{width}}  {step_list(fmt.step_names)}")
+    click.echo(f"Your own formats go in {clean(str(user_format_dir()))} (*.toml)", err=True)
     for problem in problems:
         warn(problem)

@@ -110,7 +110,12 @@ def handle_errors(func: F) -> F:
 
 
 def open_app(
-    ctx: click.Context, *, start: Start, sprint: str = "current", settings: Settings | None = None
+    ctx: click.Context,
+    *,
+    start: Start,
+    sprint: str = "current",
+    fmt: str | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Run the Textual app (imported only now: the other commands never load it)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -120,7 +125,7 @@ def open_app(
     settings.prepare_log_folder()
     from retro.tui.app import RetroApp
 
-    app = RetroApp(settings, start=start, sprint=sprint)
+    app = RetroApp(settings, start=start, sprint=sprint, fmt=fmt)
     app.run()
     if app.return_code:
         ctx.exit(app.return_code)

@@ -18,7 +18,6 @@ from textual.worker import Worker, WorkerState
 from retro.bulk import gc_paused
 from retro.config import Settings, write_config
 from retro.errors import RetroError
-from retro.model import STEPS
 from retro.present.sanitize import clean
 from retro.tui.screens.checkin import CheckinScreen
 from retro.tui.screens.help import HelpScreen
@@ -49,6 +48,7 @@ class RetroApp(App[None]):
         *,
         start: str = "home",
         sprint: str = "current",
+        fmt: str | None = None,
         theme: str | None = None,
         poll: bool = True,
     ) -> None:
@@ -56,6 +56,7 @@ class RetroApp(App[None]):
         self.settings = settings
         self.start = start  # home | run | checkin
         self.sprint = sprint
+        self.fmt = fmt  # the format `run` asks for (None: the sprint's retro, or the default)
         self.session = Session(settings)
         self.log_changed: Signal[None] = Signal(self, "log-changed")
         self.session.listen(lambda: self.log_changed.publish(None))
@@ -98,6 +99,7 @@ class RetroApp(App[None]):
         for theme in themes.values():
             self.register_theme(theme)
         chosen, unknown = pick_theme(self._theme_choice, themes)
+        problems += self.session.format_problems()
         for problem in [*problems, *([unknown] if unknown else [])]:
             self.notify(problem, severity="warning", markup=False, timeout=8)
         self.theme = chosen
@@ -142,7 +144,7 @@ class RetroApp(App[None]):
         if self.poll_enabled:
             self.set_interval(POLL_SECONDS, self.poll)
         if self.start == "run":
-            self.start_retro(self.sprint)
+            self.start_retro(self.sprint, self.fmt)
         self.log_changed.publish(None)
 
     def poll(self) -> None:
@@ -158,24 +160,34 @@ class RetroApp(App[None]):
 
     # --- moving between screens ------------------------------------------------------------
 
-    def start_retro(self, sprint: str = "current") -> None:
-        """Resume the team's retro for a sprint at the step where it was left, or draft one."""
+    def start_retro(self, sprint: str = "current", fmt: str | None = None) -> None:
+        """Resume the team's retro for a sprint (in format ``fmt``, if given) at the step
+        where it was left, or draft one."""
         try:
-            retro = self.session.start_retro(sprint)
+            retro = self.session.start_retro(sprint, fmt)
         except RetroError as err:
             self.failed(err)
             return
-        self.goto_step(retro.get("step") or "frame")
+        self.resume_at(retro.get("step"))
 
     def open_retro(self, retro_id: str, step: str | None = None) -> None:
         """Show a retro at ``step`` (default: where it was left)."""
         retro = self.session.open_retro(retro_id)
         if retro is not None:
-            self.goto_step(step or retro.get("step") or "frame")
+            self.resume_at(step or retro.get("step"))
+
+    def resume_at(self, step: str | None) -> None:
+        """Show the open retro at ``step``, or at its first step when its format has no such
+        step (say so when the retro's format is not known here)."""
+        unknown = self.session.unknown_format()
+        if unknown:
+            self.notify(unknown, severity="warning", timeout=8)
+        steps = self.session.steps()
+        self.goto_step(step if step in steps else steps[0])
 
     def goto_step(self, step: str) -> None:
         """Switch to a step of the open retro, and remember it in the log (once recorded)."""
-        if self.session.retro is None or step not in STEPS:
+        if self.session.retro is None or step not in self.session.steps():
             return
         try:
             self.session.remember_step(step)
@@ -208,7 +220,7 @@ class RetroApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.session.retro_format()))
 
     def action_checkin(self) -> None:
         if self.loaded:
@@ -249,7 +261,7 @@ class RetroApp(App[None]):
                             "fragmentation", self.action_report)  # fmt: skip
         yield SystemCommand("Help", "Keys and steps", self.action_help)
         if self.session.retro is not None:
-            for number, step in enumerate(STEPS, start=1):
+            for number, step in enumerate(self.session.steps(), start=1):
                 yield SystemCommand(f"Go to step {number}: {STEP_TITLES[step]}", "In this retro",
                                     lambda step=step: self.leave_then(lambda: self.goto_step(step)))
             yield SystemCommand("Export the summary as Markdown", "A file, and the clipboard",

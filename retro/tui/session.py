@@ -16,9 +16,19 @@ from typing import Any, TypeVar
 from retro import sessions
 from retro.config import Settings
 from retro.errors import RetroError
+from retro.formats import (
+    DEFAULT_FORMAT,
+    FALLBACK,
+    Format,
+    StepSpec,
+    format_name,
+    format_of,
+    load_formats,
+    pick_format,
+)
 from retro.fsio import safe_file_name, write_atomically
 from retro.insights import Metrics, metrics
-from retro.model import STEPS, Record
+from retro.model import Record
 from retro.scope import FollowUp
 from retro.store import Repository
 
@@ -43,6 +53,7 @@ class Session:
         self._draft: Record | None = None  # a retro not yet recorded: see start_retro
         self._cache: dict[str, tuple[int, Any]] = {}  # what is slow to gather, by log version
         self._listeners: list[Callable[[], object]] = []
+        self._formats: tuple[dict[str, Format], list[str]] | None = None  # read once, on demand
 
     # --- the log ------------------------------------------------------------------------
 
@@ -142,6 +153,42 @@ class Session:
     def today(self) -> date:
         return self.settings.clock().date()
 
+    # --- formats ------------------------------------------------------------------------
+
+    def formats(self) -> dict[str, Format]:
+        """The formats a retro may take, by name: built in and the user's own."""
+        if self._formats is None:
+            self._formats = load_formats()
+        return self._formats[0]
+
+    def format_problems(self) -> list[str]:
+        """What was wrong with the format files that were skipped."""
+        self.formats()
+        assert self._formats is not None
+        return self._formats[1]
+
+    def retro_format(self) -> Format:
+        """The open retro's format (the default when it names one not known here)."""
+        retro = self.retro
+        known = format_of(retro, self.formats()) if retro is not None else None
+        return known or self.formats().get(DEFAULT_FORMAT, FALLBACK)
+
+    def unknown_format(self) -> str | None:
+        """Why the open retro's steps are not those of its format, if they are not."""
+        retro = self.retro
+        if retro is None or format_of(retro, self.formats()) is not None:
+            return None
+        return (f"This retro's format {format_name(retro)!r} is not known here (see `retro "
+                f"formats`): it shows the steps of {self.retro_format().name}.")  # fmt: skip
+
+    def steps(self) -> tuple[str, ...]:
+        """The steps of the open retro, in order."""
+        return self.retro_format().step_names
+
+    def step_spec(self, step: str) -> StepSpec | None:
+        """How ``step`` runs in the open retro (its prompt, and as a group exercise)."""
+        return self.retro_format().spec(step)
+
 
     # --- the open retro -----------------------------------------------------------------
 
@@ -163,21 +210,25 @@ class Session:
         assert retro is not None
         return retro
 
-    def start_retro(self, sprint: str = "current") -> Record:
-        """Open the team's retro for ``sprint`` (current, last or a number), or draft one.
+    def start_retro(self, sprint: str = "current", fmt: str | None = None) -> Record:
+        """Open the team's retro for ``sprint`` (current, last or a number) in format ``fmt``,
+        or draft one; without ``fmt``, the sprint's newest retro, or a draft in the default.
 
         A drafted retro reaches the log with the first thing recorded in it: looking at a
-        sprint does not leave an empty retro behind.
+        sprint does not leave an empty retro behind. Raises :class:`RetroError` (an
+        unknown format: :class:`~retro.formats.UnknownFormat`).
         """
+        chosen = pick_format(fmt, self.formats())
         try:
             period = sessions.sprint_period(sprint, self.settings.cadence, self.today())
         except (ValueError, OverflowError) as err:
             raise RetroError(str(err)) from err
-        existing = sessions.find_retro(self.repo, self.team, period)
+        existing = sessions.find_retro(self.repo, self.team, period, fmt)
         if existing is not None:
             self.open_retro(existing["id"])
             return existing
-        self._draft = sessions.draft_retro(self.repo, self.team, period, self.repo.author)
+        self._draft = sessions.draft_retro(self.repo, self.team, period, self.repo.author,
+                                           chosen)  # fmt: skip
         self.retro_id = None
         return self._draft
 
@@ -197,11 +248,12 @@ class Session:
             self.repo.edit(self.retro_id, fields={"step": step})
 
     def step_after(self, step: str, direction: int) -> str:
-        """The next (or previous) step, skipping follow-ups when there are none."""
-        index = STEPS.index(step) + direction
-        if 0 <= index < len(STEPS) and STEPS[index] == "follow-ups" and not self.any_follow_up():
+        """The open retro's next (or previous) step, skipping follow-ups when there are none."""
+        steps = self.steps()
+        index = steps.index(step) + direction if step in steps else 0
+        if 0 <= index < len(steps) and steps[index] == "follow-ups" and not self.any_follow_up():
             index += direction
-        return STEPS[max(0, min(len(STEPS) - 1, index))]
+        return steps[max(0, min(len(steps) - 1, index))]
 
     def any_follow_up(self) -> bool:
         """Whether the open retro brings back any action (reads up to the first)."""
@@ -213,6 +265,12 @@ class Session:
         """The actions the open retro brings back."""
         retro = self.retro
         return sessions.follow_ups(self.repo, retro) if retro else []
+
+    def decisions_in_play(self) -> list[sessions.DecisionInPlay]:
+        """The open retro's decisions in play, each with the outcomes, lessons and actions
+        linked to it."""
+        retro = self.retro
+        return sessions.decisions_in_play(self.repo, retro) if retro else []
 
     def retro_entries(self, kinds: Iterable[str] = ()) -> list[Record]:
         """The open retro's entries (see :mod:`retro.scope`)."""
@@ -263,6 +321,16 @@ class Session:
         with self._announcing():
             retro = self.saved_retro()
             return self.repo.add(kind, text, fields=present, links=links, retro=retro["id"])
+
+    def record_on_decision(self, decision_id: str, kind: str, text: str) -> Record:
+        """Record in the open retro a ``lesson`` applying to a decision, or an ``action``
+        linked to it (to reconsider it, or test its criterion)."""
+        if kind == "lesson":
+            now = self.settings.clock().isoformat()
+            return self.add_entry(kind, text, {"applies_to": [decision_id], "learned_at": now}, [])
+        if kind == "action":
+            return self.add_entry(kind, text, {}, [decision_id])
+        raise RetroError(f"a decision takes lessons and actions, not {kind!r}")
 
     def edit_entry(
         self, rid: str, text: str, fields: Mapping[str, Any], links: Sequence[str],

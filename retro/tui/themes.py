@@ -8,12 +8,9 @@ overrides of Textual's own variables such as ``block-cursor-background``.
 
 from __future__ import annotations
 
-import difflib
-import os
 import re
-import stat
 import tomllib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from textual.css.constants import VALID_STYLE_FLAGS
 from textual.design import ColorSystem
 from textual.theme import Theme
 
+from retro.datafiles import DataFileError, DataFiles, check_keys, check_name, show, suggest
 from retro.model import ALL_KINDS
 from retro.present.sanitize import clean
 
@@ -51,11 +49,10 @@ COLOUR_FIELDS = (
 )
 _RATIO_FIELDS = ("luminosity_spread", "text_alpha")
 _KEYS = ("name", "dark", *COLOUR_FIELDS, *_RATIO_FIELDS, "variables")
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _PERCENT = re.compile(r"(\d{1,3}(\.\d+)?)%")
 
 
-class ThemeError(Exception):
+class ThemeError(DataFileError):
     """A theme file cannot be used; the message names the file and what is wrong."""
 
 
@@ -87,7 +84,7 @@ def _fallbacks(dark: bool) -> dict[str, str]:
     """The app's variables as the shipped theme of :data:`FALLBACK_THEMES` sets them."""
     path = builtin_theme_dir() / f"{FALLBACK_THEMES[dark]}.toml"
     try:
-        variables = tomllib.loads(_read_limited(path).decode("utf-8"))["variables"]
+        variables = tomllib.loads(THEME_FILES.read_limited(path).decode("utf-8"))["variables"]
         return {name: str(variables[name]) for name in APP_VARIABLES}
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as err:
         raise ThemeError(clean(f"{path}: the shipped theme is damaged ({err!r})")) from err
@@ -97,22 +94,6 @@ def _fallbacks(dark: bool) -> dict[str, str]:
 def _textual_variables() -> frozenset[str]:
     """The names of the variables Textual derives from a theme (which a file may override)."""
     return frozenset(ColorSystem("#000000").generate())
-
-
-def _show(value: object, *, quote: bool = True) -> str:
-    """A short, printable rendering of a value from a file."""
-    text = repr(value) if quote else str(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return clean(text)
-
-
-def _suggest(key: str, known: Iterable[str]) -> str:
-    """A "did you mean" hint for a misspelt name, or nothing."""
-    if len(key) > 60:
-        return ""
-    close = difflib.get_close_matches(key, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _colour_problem(value: str, *, textual: bool) -> str | None:
@@ -140,45 +121,36 @@ def _colour_problem(value: str, *, textual: bool) -> str | None:
 
 def _check_variables(where: str, table: object, dark: bool) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise ThemeError(f"{where}: 'variables' must be a table, not {_show(table)}")
+        raise ThemeError(f"{where}: 'variables' must be a table, not {show(table)}")
     known = [*APP_VARIABLES, *sorted(_textual_variables())]
     variables = app_variable_defaults(dark)
     for key, value in table.items():
-        label = f"{where}: variables.{_show(key, quote=False)}"
+        label = f"{where}: variables.{show(key, quote=False)}"
         app_variable = key in APP_VARIABLES
         if not app_variable and key not in _textual_variables():
-            raise ThemeError(f"{label}: unknown variable{_suggest(key, known)}")
+            raise ThemeError(f"{label}: unknown variable{suggest(key, known)}")
         if not isinstance(value, str):
-            raise ThemeError(f"{label} must be a string, not {_show(value)}")
+            raise ThemeError(f"{label} must be a string, not {show(value)}")
         if key.endswith("-style"):
             flags = value.split()
             if not flags or any(flag not in VALID_STYLE_FLAGS for flag in flags):
                 allowed = ", ".join(sorted(VALID_STYLE_FLAGS))
-                raise ThemeError(f"{label}: {_show(value)} is not a text style ({allowed})")
+                raise ThemeError(f"{label}: {show(value)} is not a text style ({allowed})")
         else:
             problem = _colour_problem(value, textual=not app_variable)
             if problem:
-                raise ThemeError(f"{label}: {_show(value)} {problem}")
+                raise ThemeError(f"{label}: {show(value)} {problem}")
         variables[key] = value
     return variables
 
 
 def parse_theme(data: Mapping[str, Any], where: str) -> Theme:
     """Build a theme from a parsed file; ``where`` names the file in error messages."""
-    for key in data:
-        if key not in _KEYS:
-            raise ThemeError(f"{where}: unknown key {_show(key)}{_suggest(key, _KEYS)}")
-    name = data.get("name")
-    if not isinstance(name, str):
-        raise ThemeError(f"{where}: 'name' is required and must be a string")
-    if not _NAME.fullmatch(name):
-        raise ThemeError(
-            f"{where}: the name {_show(name)} must be 1 to 40 lowercase letters, digits "
-            "or hyphens, starting with a letter or digit"
-        )
+    check_keys(data, _KEYS, where, ThemeError)
+    name = check_name(data, where, ThemeError)
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
-        raise ThemeError(f"{where}: 'dark' must be true or false, not {_show(dark)}")
+        raise ThemeError(f"{where}: 'dark' must be true or false, not {show(dark)}")
     if "primary" not in data:
         raise ThemeError(f"{where}: 'primary' is required")
     colours: dict[str, str] = {}
@@ -187,10 +159,10 @@ def parse_theme(data: Mapping[str, Any], where: str) -> Theme:
             continue
         value = data[key]
         if not isinstance(value, str):
-            raise ThemeError(f"{where}: {key!r} must be a colour string, not {_show(value)}")
+            raise ThemeError(f"{where}: {key!r} must be a colour string, not {show(value)}")
         problem = _colour_problem(value, textual=False)
         if problem:
-            raise ThemeError(f"{where}: {key} = {_show(value)} {problem}")
+            raise ThemeError(f"{where}: {key} = {show(value)} {problem}")
         colours[key] = value
     ratios: dict[str, float] = {}
     for key in _RATIO_FIELDS:
@@ -198,7 +170,7 @@ def parse_theme(data: Mapping[str, Any], where: str) -> Theme:
             continue
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise ThemeError(f"{where}: {key!r} must be a number from 0 to 1, not {_show(value)}")
+            raise ThemeError(f"{where}: {key!r} must be a number from 0 to 1, not {show(value)}")
         ratios[key] = float(value)
     variables = _check_variables(where, data.get("variables", {}), dark)
     return Theme(
@@ -221,37 +193,9 @@ def parse_theme(data: Mapping[str, Any], where: str) -> Theme:
     )
 
 
-def _read_limited(path: Path) -> bytes:
-    """The bytes of a regular file no bigger than the limit (never blocks on a FIFO)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as err:
-        raise ThemeError(f"{clean(str(path))}: cannot be read: {err.strerror}") from err
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ThemeError(f"{clean(str(path))}: is not a regular file")
-        if info.st_size > MAX_THEME_BYTES:
-            raise ThemeError(
-                f"{clean(str(path))}: is {info.st_size} bytes; "
-                f"a theme file may be at most {MAX_THEME_BYTES // 1024} KiB"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_THEME_BYTES and (chunk := os.read(fd, MAX_THEME_BYTES + 1 - size)):
-            chunks.append(chunk)
-            size += len(chunk)
-        content = b"".join(chunks)
-    except OSError as err:
-        raise ThemeError(f"{clean(str(path))}: cannot be read: {err.strerror}") from err
-    finally:
-        os.close(fd)
-    if len(content) > MAX_THEME_BYTES:
-        raise ThemeError(
-            f"{clean(str(path))}: a theme file may be at most {MAX_THEME_BYTES // 1024} KiB"
-        )
-    return content
+THEME_FILES = DataFiles("theme", parse_theme, lambda theme: theme.name, ThemeError,
+                        max_bytes=MAX_THEME_BYTES, max_user=MAX_USER_THEMES)  # fmt: skip
+"""How theme files are read, checked and gathered (see :mod:`retro.datafiles`)."""
 
 
 def load_theme_file(path: Path) -> Theme:
@@ -260,41 +204,7 @@ def load_theme_file(path: Path) -> Theme:
     Raises:
         ThemeError: the file cannot be read, is too big, is not TOML or is not a valid theme.
     """
-    where = clean(str(path))
-    content = _read_limited(path)
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ThemeError(f"{where}: is not UTF-8 text (byte {err.start})") from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ThemeError(f"{where}: is not valid TOML: {clean(str(err))}") from err
-    return parse_theme(data, where)
-
-
-def _theme_files(folder: Path) -> tuple[list[Path], list[str]]:
-    """The ``*.toml`` files of a folder, sorted, and messages about what could not be listed."""
-    try:
-        names = sorted(
-            entry.name
-            for entry in os.scandir(folder)
-            if entry.name.endswith(".toml") and not entry.name.startswith(".")
-        )
-    except FileNotFoundError:
-        return [], []
-    except OSError as err:
-        return [], [f"{clean(str(folder))}: cannot list the themes: {err.strerror}"]
-    return [folder / name for name in names], []
-
-
-def _load_each(paths: list[Path], what: str, messages: list[str]) -> Iterator[tuple[Path, Theme]]:
-    """Each file's theme; a file that cannot be used is described in ``messages``."""
-    for path in paths:
-        try:
-            yield path, load_theme_file(path)
-        except ThemeError as err:
-            messages.append(f"skipped {what}: {err}")
+    return THEME_FILES.load_file(path)
 
 
 def load_themes(
@@ -305,31 +215,7 @@ def load_themes(
     ``user_dir`` defaults to :func:`user_theme_dir`. Files that cannot be used are skipped
     and described in the returned messages; nothing is raised.
     """
-    themes: dict[str, Theme] = {}
-    messages: list[str] = []
-    builtin_files, problems = _theme_files(builtin_dir or builtin_theme_dir())
-    messages += problems
-    for _path, theme in _load_each(builtin_files, "a built-in theme", messages):
-        themes[theme.name] = theme
-    user_files, problems = _theme_files(user_dir or user_theme_dir())
-    messages += problems
-    if len(user_files) > MAX_USER_THEMES:
-        messages.append(
-            f"{clean(str(user_files[0].parent))}: only the first {MAX_USER_THEMES} "
-            f"of {len(user_files)} theme files were read"
-        )
-        user_files = user_files[:MAX_USER_THEMES]
-    origin: dict[str, Path] = {}
-    for path, theme in _load_each(user_files, "a theme", messages):
-        if theme.name in origin:
-            messages.append(
-                f"skipped a theme: {clean(str(path))}: the name {theme.name!r} is already "
-                f"used by {clean(origin[theme.name].name)}"
-            )
-            continue
-        origin[theme.name] = path
-        themes[theme.name] = theme
-    return themes, messages
+    return THEME_FILES.load_all(builtin_dir or builtin_theme_dir(), user_dir or user_theme_dir())
 
 
 def pick_theme(requested: str | None, available: Collection[str]) -> tuple[str, str | None]:
@@ -338,7 +224,7 @@ def pick_theme(requested: str | None, available: Collection[str]) -> tuple[str, 
         return DEFAULT_THEME, None
     if requested in available:
         return requested, None
-    hint = _suggest(requested, available)
+    hint = suggest(requested, available)
     return DEFAULT_THEME, (
-        f"unknown theme {_show(requested)}{hint}; using {DEFAULT_THEME} (see `retro themes`)"
+        f"unknown theme {show(requested)}{hint}; using {DEFAULT_THEME} (see `retro themes`)"
     )

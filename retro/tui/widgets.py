@@ -39,11 +39,13 @@ STEP_TITLES = {
     "dependencies": "Dependencies",
     "actions": "Actions",
     "summary": "Summary",
+    "decisions": "Decisions",
 }
 
 
 class StepBar(Static):
-    """Where the team is in the retro: every step, the current one highlighted, clickable."""
+    """Where the team is in the retro: each of its steps, the current one highlighted,
+    clickable."""
 
     DEFAULT_CLASSES = "step-bar"
 
@@ -54,13 +56,14 @@ class StepBar(Static):
             super().__init__()
             self.step = step
 
-    def __init__(self, current: str, **kwargs: object) -> None:
+    def __init__(self, current: str, steps: Sequence[str] = STEPS, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.current = current
+        self.steps = tuple(steps)  # the retro's, as its format has them
 
     def segments(self) -> list[tuple[str, str]]:
         """(step, label) for each step: full names when they fit, else numbers but the current."""
-        full = [(step, f" {n} {STEP_TITLES[step]} ") for n, step in enumerate(STEPS, start=1)]
+        full = [(step, f" {n} {STEP_TITLES[step]} ") for n, step in enumerate(self.steps, start=1)]
         if sum(len(text) + 1 for _, text in full) <= self.size.width:
             return full
         return [

@@ -8,7 +8,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-HELP = """\
+from retro.formats import DEFAULT_FORMAT, FALLBACK, Format
+from retro.present.sanitize import clean
+from retro.tui.widgets import STEP_TITLES
+
+KEYS = """\
 Keys
   ?, F1        this help                 Ctrl+P    every command (palette)
   s            start/resume the retro    c         quick check-in
@@ -18,29 +22,43 @@ Keys
   Ctrl+E       export the summary        Ctrl+Q    quit
   Tab          next field                Shift+Tab previous field
   Ctrl+T       saved entries, and back   Space     pick in a list (type: filter)
-
-The retro, step by step
-  1 Frame         period, people, the team's focus, the decisions in play
-  2 Follow-ups    last retro's actions: done, dropped or carried; did it move?
-  3 Outputs       what was delivered
-  4 Outcomes      what changed, for whom, with what evidence; linked to decisions
-  5 Risks         risks reduced: likelihood x impact before and after
-  6 Lessons       what we learned and when (late if after the review date)
-  7 Dependencies  on whom, discovered when, needed when
-  8 Actions       owner, due date, expected outcome
-  9 Summary       the figures; close the retro; export Markdown
-
+"""
+STEP_HELP = {
+    "frame": "period, people, the team's focus, the decisions in play",
+    "follow-ups": "last retro's actions: done, dropped or carried; did it move?",
+    "outputs": "what was delivered",
+    "outcomes": "what changed, for whom, with what evidence; linked to decisions",
+    "risks": "risks reduced: likelihood x impact before and after",
+    "lessons": "what we learned and when (late if after the review date)",
+    "dependencies": "on whom, discovered when, needed when",
+    "actions": "owner, due date, expected outcome",
+    "summary": "the figures; close the retro; export Markdown",
+    "decisions": "each decision in play: its outcomes arrived? its criterion still right?",
+}
+WORDS = """\
 An output is something that gets delivered. An outcome is something that changes.
 Every change is written to the log as it is made: quitting loses nothing.
 Dates accept what people type: today 9am, 3 days ago, last friday, in 2 weeks, sprint."""
 
 
+def help_text(fmt: Format = FALLBACK) -> str:
+    """The help: the keys, the steps of a retro in format ``fmt``, and the words."""
+    title = "The retro" if fmt.name == DEFAULT_FORMAT else clean(fmt.title)
+    steps = [f"  {n} {STEP_TITLES[step]:<13} {STEP_HELP[step]}"
+             for n, step in enumerate(fmt.step_names, start=1)]  # fmt: skip
+    return "\n".join([KEYS, f"{title}, step by step", *steps, "", WORDS])
+
+
 class HelpScreen(ModalScreen[None]):
-    """Keys and steps."""
+    """Keys and steps (those of the open retro's format)."""
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+
+    def __init__(self, fmt: Format = FALLBACK) -> None:
+        super().__init__()
+        self.fmt = fmt
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Label("retro — help  (Esc closes)", classes="step-title")
-            yield Static(HELP, markup=False)
+            yield Static(help_text(self.fmt), markup=False)

@@ -1,13 +1,15 @@
-"""The nine steps of a retro, each a screen with the step bar and the live counts.
+"""The steps of a retro, each a screen with the step bar and the live counts.
 
 One module per kind of step: :mod:`.frame`, :mod:`.follow_ups`, :mod:`.entries` (the form
-and table every kind of entry shares) with :mod:`.kinds` (the six kinds), :mod:`.summary`.
+and table every kind of entry shares) with :mod:`.kinds` (the six kinds), :mod:`.summary`,
+and :mod:`.decisions` (the decision review's). A retro's format says which it runs.
 """
 
 from __future__ import annotations
 
 from retro.tui.screens.base import Navigator
 from retro.tui.screens.steps.base import StepScreen
+from retro.tui.screens.steps.decisions import DecisionsStep
 from retro.tui.screens.steps.entries import EntryStep
 from retro.tui.screens.steps.follow_ups import FollowUpsStep
 from retro.tui.screens.steps.frame import FrameStep
@@ -25,7 +27,7 @@ from retro.tui.session import Session
 STEP_SCREENS: dict[str, type[StepScreen]] = {
     screen.STEP: screen
     for screen in (FrameStep, FollowUpsStep, OutputsStep, OutcomesStep, RisksStep, LessonsStep,
-                   DependenciesStep, ActionsStep, SummaryStep)  # fmt: skip
+                   DependenciesStep, ActionsStep, SummaryStep, DecisionsStep)  # fmt: skip
 }
 
 

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label
 
 from retro.insights import Metrics
+from retro.present.sanitize import clean
 from retro.tui.screens.base import SessionScreen, watch_log
 from retro.tui.text import period_label
 from retro.tui.widgets import STEP_TITLES, CountsPanel, StepBar
@@ -32,17 +33,23 @@ class StepScreen(SessionScreen):
         retro = self.session.retro
         if retro is not None:  # set before the header is mounted, which then shows it
             self.sub_title = f"{retro['team']} · retro {period_label(retro)}"
+        steps = self.session.steps()
         yield Header()
-        yield StepBar(self.STEP, id="step-bar")
+        yield StepBar(self.STEP, steps, id="step-bar")
         with Horizontal(id="step-main"):
             with VerticalScroll(id="step-body", can_focus=False):  # Tab goes to the fields
-                number = list(STEP_TITLES).index(self.STEP) + 1
+                number = steps.index(self.STEP) + 1 if self.STEP in steps else "·"
                 yield Label(f"{number}. {STEP_TITLES[self.STEP]}", classes="step-title")
-                if self.HINT:
-                    yield Label(self.HINT, classes="step-hint")
+                if hint := self.hint():
+                    yield Label(hint, classes="step-hint", markup=False)
                 yield from self.body()
             yield CountsPanel(id="counts")
         yield Footer()
+
+    def hint(self) -> str:
+        """The step's prompt: the retro's format's, else the step's own."""
+        spec = self.session.step_spec(self.STEP)
+        return clean(spec.prompt) if spec is not None and spec.prompt else self.HINT
 
     def body(self) -> ComposeResult:
         """The step's own widgets."""
