@@ -82,3 +82,13 @@ def make_repo(log_path: Path, clock: Clock) -> Iterator[Callable[..., Repository
 @pytest.fixture
 def repo(make_repo: Callable[..., Repository]) -> Repository:
     return make_repo()
+
+
+def write_data_file(folder: Path, name: str, content: str | bytes) -> Path:
+    """A user's data file (a theme, a format) holding ``content``, text or bytes."""
+    path = folder / f"{name}.toml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

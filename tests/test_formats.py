@@ -33,6 +33,7 @@ from retro.formats import (
 )
 from retro.model import STEPS
 from retro.store import Repository
+from tests.conftest import write_data_file
 
 BUILTIN = ("decision-review", "incident-review", "outcome-check", "outcome-retro")
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,13 +153,8 @@ BROKEN: dict[str, tuple[str | bytes, str]] = {
 
 
 def write_broken(user_dir: Path, case: str) -> Path:
-    content = BROKEN[case][0]
-    path = user_dir / f"{case}.toml"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+    """The user file of a ``BROKEN`` case, as text or bytes."""
+    return write_data_file(user_dir, case, BROKEN[case][0])
 
 
 @pytest.mark.parametrize("case", BROKEN)

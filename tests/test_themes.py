@@ -30,6 +30,7 @@ from retro.tui.themes import (
     pick_theme,
     user_theme_dir,
 )
+from tests.conftest import write_data_file
 
 BUILTIN = ("retro-colorblind", "retro-dark", "retro-high-contrast", "retro-light")
 KINDS = [name for name in APP_VARIABLES if name.startswith("kind-")]
@@ -236,14 +237,8 @@ BROKEN: dict[str, tuple[str | bytes, str]] = {
 
 
 def write_broken(user_dir: Path, case: str) -> Path:
-    """The user theme file of a ``BROKEN`` case, as text or bytes."""
-    content = BROKEN[case][0]
-    path = user_dir / f"{case}.toml"
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+    """The user file of a ``BROKEN`` case, as text or bytes."""
+    return write_data_file(user_dir, case, BROKEN[case][0])
 
 
 @pytest.mark.parametrize("case", BROKEN)
