@@ -522,17 +522,17 @@ def union_records(repos: Sequence[Repository]) -> list[Record]:
     """The current records of several logs taken together, oldest first: each record's
     greatest revision among them, as a merge of the logs would hold (without a merge's
     checks of whom it trusts), read through each log's snapshot."""
-    best: dict[str, tuple[tuple[int, int, str], int, int, int]] = {}
+    best: dict[str, tuple[tuple[int, int, str], tuple[float, int, int], int, int]] = {}
     for index, repo in enumerate(repos):
         repo._ensure()
         if not repo._synced:
             continue
-        for rid, life, dead, rev, off, size in repo._snapshot.heads():
+        for rid, life, dead, rev, off, size, created, seq in repo._snapshot.heads():
             rank = (life, dead, rev)
             held = best.get(rid)
             if held is None or rank > held[0]:
-                best[rid] = (rank, index, off, size)
-    found = [repos[index]._snapshot.event_at(rank[2], off, size)["rec"]
-             for rank, index, off, size in best.values() if not rank[1]]  # fmt: skip
-    found.sort(key=creation_time)
-    return found
+                best[rid] = (rank, (created or 0.0, index, seq or 0), off, size)
+    chosen = sorted((place, rank[2], off, size) for rank, place, off, size in best.values()
+                    if not rank[1])  # fmt: skip
+    return [repos[place[1]]._snapshot.event_at(rev, off, size)["rec"]
+            for place, rev, off, size in chosen]  # fmt: skip

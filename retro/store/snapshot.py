@@ -481,11 +481,11 @@ class Snapshot:
             changed.update(row[0] for row in rows)
         return changed
 
-    def heads(self) -> Iterator[tuple[str, int, int, str, int, int]]:
+    def heads(self) -> Iterator[tuple[str, int, int, str, int, int, float | None, int | None]]:
         """Every record's current revision, a deletion included: (id, life, 1 when deleted,
-        rev, offset, size)."""
-        yield from self._connect().execute("SELECT id, rank_life, rank_del, rev, off, size "
-                                           "FROM heads")  # fmt: skip
+        rev, offset, size, creation time, place among the live records)."""
+        yield from self._connect().execute("SELECT id, rank_life, rank_del, rev, off, size, "
+                                           "created, seq FROM heads")  # fmt: skip
 
     def ids(self, prefix: str = "", *, deleted: bool = False) -> list[str]:
         """The ids starting with ``prefix`` (live ones, or every one with ``deleted``)."""
