@@ -36,7 +36,7 @@ from retro.model import Record, due_order, link_targets
 from retro.store.events import DEL, Event
 from retro.store.journal import Item, Journal, Position, Problem
 
-SCHEMA = 4
+SCHEMA = 5
 _CHUNK = 20_000  # appended events folded at once when catching up
 _BUSY_MS = 30_000  # how long to wait for another process writing the same snapshot
 
@@ -58,7 +58,7 @@ CREATE TABLE rebuilt (id TEXT PRIMARY KEY) WITHOUT ROWID;
 _INDEXES = """
 CREATE INDEX heads_time ON heads (created, seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_kind ON heads (kind, created, seq, rev, off, size) WHERE seq IS NOT NULL;
-CREATE INDEX heads_due ON heads (due, created, seq, rev, off, size) WHERE due IS NOT NULL;
+CREATE INDEX heads_due ON heads (due, created, seq, rev, off, size, team) WHERE due IS NOT NULL;
 CREATE INDEX heads_retro ON heads (retro) WHERE retro IS NOT NULL;
 CREATE INDEX heads_closed ON heads (closed_in) WHERE closed_in IS NOT NULL;
 CREATE INDEX heads_off ON heads (off);

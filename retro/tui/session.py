@@ -35,6 +35,7 @@ from retro.store import Repository
 Answer = tuple[str, str, Mapping[str, Any]]  # a check-in's answer: kind, text, fields
 
 T = TypeVar("T")
+MAX_DECISIONS = 500  # the newest decisions a picker offers (with those in play)
 RetroFigures = tuple[Metrics, int]  # a retro's figures and its number of entries
 
 
@@ -107,10 +108,15 @@ class Session:
         """The records linked to ``rid``, in either direction."""
         return set(self.repo.links().get(rid, set()))
 
-    def decisions(self) -> list[Record]:
-        """Every decision in the log, newest first."""
-        return sorted(self.repo.find(kinds=["decision"]), key=lambda r: r["created_at"],
-                      reverse=True)  # fmt: skip
+    def decisions(self, limit: int = MAX_DECISIONS) -> list[Record]:
+        """The decisions a picker offers, newest first: those in play in the open retro,
+        and the newest ``limit`` of the log (a merged log may hold thousands)."""
+        newest = self.repo.find(kinds=["decision"], last=limit)
+        retro = self.retro
+        shown = {rec["id"] for rec in newest}
+        in_play = [rec for rid in (retro.get("decisions") or [] if retro else [])
+                   if rid not in shown and (rec := self.repo.record(rid)) is not None]  # fmt: skip
+        return sorted([*newest, *in_play], key=lambda r: r["created_at"], reverse=True)
 
     def _kept(self, name: str, gather: Callable[[], T]) -> T:
         """What ``gather`` returns, gathered again only once the log has changed."""

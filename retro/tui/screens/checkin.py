@@ -79,7 +79,7 @@ class CheckinScreen(ModalScreen[None]):
         picker = self.query_one("#ask-decisions", Picker)
         if picker.choices or not self.session.loaded:
             return
-        for decision in reversed(self.session.decisions()[:200]):
+        for decision in reversed(self.session.decisions(200)):
             picker.add_choice(decision, chosen=False)
 
     def _fail(self, message: str, field: str = "outcome") -> None:
