@@ -252,3 +252,15 @@ def test_readers_and_writers_at_once_share_one_snapshot(tmp_path: Path) -> None:
     mine.refresh()
     assert state(mine) == replayed(log) and len(replayed(log)) == 301
     assert seen <= 301
+
+
+def test_a_log_that_cannot_be_read_leaves_no_snapshot(tmp_path: Path) -> None:
+    for name, content in (("missing.jsonl", None), ("garbage.jsonl", b"garbage\n"),
+                          ("empty.jsonl", b"")):  # fmt: skip
+        path = tmp_path / name
+        if content is not None:
+            path.write_bytes(content)
+        with pytest.raises(LogError):
+            Repository(path, author="Ana", team="payments").load()
+        target = snapshot_file(path)
+        assert target is not None and not target.exists(), name

@@ -282,11 +282,26 @@ class Snapshot:
             except sqlite3.DatabaseError as err:
                 self._give_up_file(err)
                 continue
+            except LogError:
+                self._forget_unread()
+                raise
             if self._reopen():
                 self.problems = [Problem(*row) for row in self._connect().execute(
                     "SELECT line, message, off, size FROM problems ORDER BY rowid")]  # fmt: skip
                 return
         raise LogError(f"{self.journal.path} keeps changing while it is read: try again")
+
+    def _forget_unread(self) -> None:
+        """Leave no snapshot behind for a log that could not be read at all (a typo in
+        ``--log``, a file that is not a log)."""
+        if self._db is None or self._in_memory or _meta(self._db, "position") is not None:
+            return
+        path = snapshot_file(self.journal.path)
+        self.close()
+        if path is not None:
+            for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
 
     def _reopen(self) -> bool:
         """Open the log for reading records back; False when it is not the file synced."""
