@@ -45,6 +45,11 @@ STEPS = (
     "frame", "follow-ups", "outputs", "outcomes", "risks", "lessons", "dependencies",
     "actions", "summary",
 )  # fmt: skip
+# The steps where a retro records entries, and the kind each records.
+STEP_KINDS = {
+    "outputs": "output", "outcomes": "outcome", "risks": "risk", "lessons": "lesson",
+    "dependencies": "dependency", "actions": "action",
+}  # fmt: skip
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_TEXT_CHARS = 10_000

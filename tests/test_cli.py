@@ -15,6 +15,7 @@ from retro.cli import COMMANDS, cli
 from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.inputs import read_inputs
+from retro.store import Repository
 
 NOW = "2026-11-27T10:30:00+01:00"
 
@@ -502,3 +503,29 @@ def test_checkin_into_the_current_retro_needs_one(run, isolated: Path) -> None:
                  {"sprint_start": "2026-11-16", "sprint_length": "14d"})  # fmt: skip
     refused = run("checkin", "-k", "output", "Webhook retries", "--retro", "current")
     assert refused.exit_code == 1 and "no retro yet" in refused.stderr
+
+
+def test_checkin_into_the_current_retro_records_what_its_step_records(
+    run, isolated: Path, log_path: Path
+) -> None:
+    """A teammate's card from another terminal lands in the step the retro is at."""
+    write_config(isolated / "config" / "config.toml",
+                 {"sprint_start": "2026-11-16", "sprint_length": "14d"})  # fmt: skip
+    repo = Repository(log_path, author="Ana", team="payments")
+    retro = repo.add("retro", "Retro", fields={"period_start": "2026-11-16",
+                                               "period_end": "2026-11-29", "step": "outputs"})
+    card = run("checkin", "Webhook retries", "--retro", "current").stdout.strip()
+    assert repo.load().get(card)["kind"] == "output" and repo.get(card)["retro"] == retro["id"]
+    repo.edit(retro["id"], fields={"step": "risks"})
+    risk = run("checkin", "Chargebacks", "--retro", "current", "--before", "4x3").stdout.strip()
+    repo.refresh()
+    assert repo.get(risk)["kind"] == "risk" and repo.get(risk)["before"] == {
+        "likelihood": 4, "impact": 3}  # fmt: skip
+    explicit = run("checkin", "-k", "lesson", "Flags need owners", "--retro", "current")
+    repo.refresh()
+    assert repo.get(explicit.stdout.strip())["kind"] == "lesson"
+    repo.edit(retro["id"], fields={"step": "frame"})
+    cards = [run("checkin", "A", "--retro", "current").stdout.strip(),
+             run("checkin", "B").stdout.strip()]  # fmt: skip
+    repo.refresh()
+    assert [repo.get(rid)["kind"] for rid in cards] == ["outcome", "outcome"]
