@@ -125,3 +125,15 @@ async def test_starting_a_retro_with_a_broken_cadence_says_so(settings: Settings
         await pilot.pause(0.1)
         assert app.is_running and isinstance(app.screen, HomeScreen)
         assert "the sprint cadence in" in last_note(app) and "is not valid" in last_note(app)
+
+
+def test_a_drafted_retro_is_recorded_at_the_step_it_is_at(settings: Settings) -> None:
+    """A check-in into the current retro from another terminal lands in the step the
+    facilitator is at, even when the retro was written by that step's first entry."""
+    session = Session(settings)
+    session.load()
+    session.start_retro("current")
+    session.remember_step("outputs")
+    assert session.retro_id is None  # still a draft: looking at a step writes nothing
+    session.add_entry("output", "One-click refunds", {}, [])
+    assert session.retro is not None and session.retro["step"] == "outputs"

@@ -250,7 +250,9 @@ class Session:
         Only bookkeeping: nothing a screen shows changes, so the listeners are not told.
         """
         retro = self.retro
-        if self.retro_id is not None and retro is not None and retro.get("step") != step:
+        if self._draft is not None:  # recorded with the step it is at, once it is written
+            self._draft["step"] = step
+        elif self.retro_id is not None and retro is not None and retro.get("step") != step:
             self.repo.edit(self.retro_id, fields={"step": step})
 
     def step_after(self, step: str, direction: int) -> str:
