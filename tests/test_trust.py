@@ -388,7 +388,7 @@ async def test_the_app_moves_on_past_a_forged_revision(
         append(log, forged(retro, stamp=stamp, step="summary"))
     app = RetroApp(Settings(config_file=config), start="run", poll=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_step(pilot, "frame")  # not "summary": the forged revisions are damaged
+        await wait_for_step(pilot, "outputs")  # not "summary": the forged revisions are damaged
         await pilot.press("pagedown")
-        await wait_for_step(pilot, "outputs")
+        await wait_for_step(pilot, "outcomes")
     assert app.return_code in (0, None)
