@@ -444,20 +444,10 @@ class Snapshot:
         found = _heads(self._connect(), [rid])
         return found.get(rid)
 
-    def head_event(self, rid: str) -> Event | None:
-        """The current revision of ``rid`` as an event (a tombstone included)."""
-        head = self.head(rid)
-        return None if head is None else self.event_at(head.rev, head.off, head.size)
-
     def buried_event(self, rid: str) -> Event | None:
         """The revision a restore of ``rid`` brings back (None: none)."""
         found = _buried(self._connect(), [rid]).get(rid)
         return None if found is None else self.event_at(found.rev, found.off, found.size)
-
-    def records(self, rows: Iterable[tuple[str, int, int]]) -> Iterator[Record]:
-        """The records at the places ``rows`` (rev, offset, size) name, read back in order."""
-        for rev, off, size in rows:
-            yield self.event_at(rev, off, size)["rec"]
 
     def select(self, where: str = "", params: Sequence[Any] = (), *, order: str = "",
                limit: int | None = None) -> list[tuple[str, str, int, int]]:  # fmt: skip
