@@ -204,6 +204,7 @@ class Snapshot:
         self._fd: int | None = None  # the log, as synced, for reading records back
         self._in_memory = False  # no usable snapshot file: kept in memory for this run
         self._removed = False  # a damaged snapshot file was removed once
+        self._synced_state: tuple[int, ...] | None = None  # the log's file, as last caught up
         self.problems: list[Problem] = []
         self.incomplete_tail = False
         self.build = ""  # names the last rebuild: offsets of one build mean nothing in another
@@ -275,7 +276,16 @@ class Snapshot:
     def sync(self) -> None:
         """Catch up with the log (see :attr:`build`, :attr:`offset` and :meth:`changed_since`
         for what changed). Raises :class:`~retro.errors.LogError` when the log is missing
-        or not a log."""
+        or not a log.
+
+        When the log's file is the same as at the last catching up (inode, size and time
+        of change), nothing was appended: that costs one ``stat``, so that an app polling
+        every second, or a dozen of them on one log, do not write to the snapshot for
+        nothing.
+        """
+        seen = _file_state(self.journal.path)
+        if seen is not None and seen == self._synced_state and self._fd is not None:
+            return
         for _ in range(3):
             try:
                 self._sync()
@@ -288,6 +298,7 @@ class Snapshot:
             if self._reopen():
                 self.problems = [Problem(*row) for row in self._connect().execute(
                     "SELECT line, message, off, size FROM problems ORDER BY rowid")]  # fmt: skip
+                self._synced_state = seen  # taken before reading: a later append differs
                 return
         raise LogError(f"{self.journal.path} keeps changing while it is read: try again")
 
@@ -511,6 +522,15 @@ class Snapshot:
     def linked(self) -> Iterator[tuple[str, str]]:
         """Every link between records: (from, to)."""
         yield from self._connect().execute("SELECT src, dst FROM edges")
+
+
+def _file_state(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is appended to or replaced: device, inode, size, mtime."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _run(db: sqlite3.Connection, script: str) -> None:
