@@ -125,6 +125,18 @@ def _private_folder(folder: Path) -> bool:
             and not info.st_mode & 0o022)  # fmt: skip
 
 
+def _files_of(path: Path) -> tuple[Path, Path, Path]:
+    """A snapshot file and the two SQLite keeps beside it in WAL mode."""
+    return path, Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
+def _remove(path: Path) -> None:
+    """Remove a snapshot file and its companions (those that are there)."""
+    for name in _files_of(path):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
 def snapshot_file(log: Path) -> Path | None:
     """The snapshot file of ``log`` (None: no private cache folder to keep it in)."""
     folder = cache_dir()
@@ -132,7 +144,7 @@ def snapshot_file(log: Path) -> Path | None:
         return None
     key = hashlib.sha256(os.fsencode(os.path.realpath(log))).hexdigest()[:32]
     path = folder / f"{key}.sqlite3"
-    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+    for name in _files_of(path):
         try:
             if not stat.S_ISREG(os.lstat(name).st_mode):  # planted: not ours to follow
                 os.unlink(name)
@@ -237,9 +249,7 @@ class Snapshot:
         if path is None or "locked" in str(err) or self._removed:
             self._in_memory = True
             return
-        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(name)
+        _remove(path)
         self._removed = True
 
     @staticmethod
@@ -310,9 +320,7 @@ class Snapshot:
         path = snapshot_file(self.journal.path)
         self.close()
         if path is not None:
-            for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name)
+            _remove(path)
 
     def _reopen(self) -> bool:
         """Open the log for reading records back; False when it is not the file synced."""
