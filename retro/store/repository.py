@@ -63,11 +63,14 @@ class _Records(Mapping[str, Record]):
         return rec
 
     def __contains__(self, rid: object) -> bool:
-        if not isinstance(rid, str):
+        """Whether ``rid`` is a current record: its head is enough, the record is not read."""
+        if not isinstance(rid, str) or rid in self.absent or not self._repo._synced:
             return False
-        try:
-            self[rid]
-        except KeyError:
+        if rid in self.kept:
+            return True
+        head = self._repo._snapshot.head(rid)
+        if head is None or head.seq is None:
+            self.absent.add(rid)
             return False
         return True
 
