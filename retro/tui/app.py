@@ -116,11 +116,12 @@ class RetroApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_log(self) -> None:
-        """Read the whole log away from the screen, which stays responsive meanwhile.
+        """Catch up with the log and gather home's lists away from the screen, which stays
+        responsive meanwhile (the first read of a large log builds its snapshot).
 
-        The log stays in memory as long as the app runs: the garbage collector is kept
-        from traversing it, which would hold up the screen for a moment each time. A
-        failure reaches :meth:`on_worker_state_changed` alone (no traceback).
+        What is alive once loaded (the app's own objects, home's lists) is kept from the
+        garbage collector's traversals, which would hold up the screen for a moment each
+        time. A failure reaches :meth:`on_worker_state_changed` alone (no traceback).
         """
         with gc_paused(freeze=True):
             self.session.load(retros=MAX_RETROS, due=MAX_DUE)
