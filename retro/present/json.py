@@ -65,10 +65,10 @@ def safe_json(obj: Any, *, indent: int | None = None) -> str:
     return clean_json(json.dumps(obj, ensure_ascii=False, indent=indent, allow_nan=False))
 
 
-def safe_json_bytes(obj: Any) -> bytes:
-    """:func:`safe_json` as compact UTF-8, for many records at once: only for records,
-    which never hold NaN or Infinity (this would write them as null)."""
-    return clean_json_bytes(orjson.dumps(obj))
+def safe_json_bytes(obj: Any, *, indent: bool = False) -> bytes:
+    """:func:`safe_json` as UTF-8 (compact, or indented by two), for many records at once:
+    only for records, which never hold NaN or Infinity (this would write them as null)."""
+    return clean_json_bytes(orjson.dumps(obj, option=orjson.OPT_INDENT_2 if indent else 0))
 
 
 def records_json(
@@ -76,7 +76,6 @@ def records_json(
 ) -> Iterator[bytes]:
     """Records, every field of their kind shown, as one JSON array (or JSON Lines), made
     safe to print and written a chunk at a time: a whole log is never one string."""
-    option = orjson.OPT_INDENT_2 if indent else 0
     items = iter(records)
     first = True
     if not lines:
@@ -85,7 +84,7 @@ def records_json(
         if lines:
             yield b"".join(safe_json_bytes(view) + b"\n" for view in views)
         else:
-            text = clean_json_bytes(orjson.dumps(views, option=option))[1:-1].rstrip(b"\n")
+            text = safe_json_bytes(views, indent=indent)[1:-1].rstrip(b"\n")
             yield text if first else b"," + text
         first = False
     if not lines:
