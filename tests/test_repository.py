@@ -214,3 +214,15 @@ def test_another_writer_sees_a_restore(make_repo: Callable[..., Repository]) -> 
     assert theirs.refresh() == {rec["id"]} and theirs.all() == [rec]
     theirs.remove(rec["id"])  # written with the restore's life: it deletes it again
     assert mine.refresh() == {rec["id"]} and mine.all() == []
+
+
+def test_the_newest_and_how_many_agree_with_find(repo: Repository) -> None:
+    """From the indexes, or in one pass when a search must read the records."""
+    for n in range(7):
+        repo.add("output" if n % 2 else "outcome", f"refunds {n}" if n % 3 else f"payouts {n}")
+    repo.load()
+    for filters in ({}, {"kinds": ["output"]}, {"search": "REFUNDS"},
+                    {"where": lambda rec: rec["kind"] == "outcome"}):  # fmt: skip
+        everything = repo.find(**filters)
+        assert repo.newest(3, **filters) == (everything[-3:], len(everything)), filters
+        assert repo.newest(None, **filters) == (everything, len(everything)), filters

@@ -58,7 +58,8 @@ def log_command(
     if limit is None:
         limit = 50 if fmt == "table" else 0
     if fmt == "table":
-        entries_table(repo.find(**filters, last=limit or None), total=repo.count(**filters))
+        shown, total = repo.newest(limit or None, **filters)
+        entries_table(shown, total=total)
     elif limit:
         emit_chunks(records_json(repo.find(**filters, last=limit), lines=fmt == "jsonl"), None)
     else:

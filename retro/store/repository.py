@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
@@ -452,6 +453,21 @@ class Repository:
                 count += 1
                 if count == limit:
                     return
+
+    def newest(self, last: int | None, *, search: str | None = None,
+               where: Callable[[Mapping[str, Any]], bool] | None = None,
+               **filters: Any) -> tuple[list[Record], int]:  # fmt: skip
+        """The newest ``last`` records :meth:`find` gives (all when None), oldest first, and
+        how many match in all: from the snapshot's indexes alone, or in one pass over the
+        records when a ``search`` or a ``where`` test must read them."""
+        if search is None and where is None:
+            return self.find(last=last, **filters), self.count(**filters)
+        kept: deque[Record] = deque(maxlen=last)
+        total = 0
+        for rec in self.each(search=search, where=where, **filters):
+            kept.append(dict(rec))
+            total += 1
+        return list(kept), total
 
     def count(self, *, search: str | None = None,
               where: Callable[[Mapping[str, Any]], bool] | None = None,
