@@ -89,3 +89,25 @@ def test_the_room_derives_the_same_ids_everywhere() -> None:
     first = live.room_id("r1", "vote:outputs", "Bo")
     assert first == live.room_id("r1", "vote:outputs", "Bo")
     assert first != live.room_id("r1", "vote:outputs", "Cy") != live.room_id("r2", "x", "Bo")
+
+
+def test_the_room_s_records_are_checked_like_any_other() -> None:
+    from retro.errors import ValidationError
+    from retro.model import ENTRY_KINDS, new_record, parse_count
+
+    base = {"team": "payments", "author": "Bo", "at": NOW}
+    vote = new_record("vote", "Bo", fields={"step": "outputs", "dots": [live.room_id("r", "x",
+                      "y")]}, **base)  # fmt: skip
+    assert vote["kind"] == "vote" and "vote" not in ENTRY_KINDS
+    presence = new_record("presence", "Bo", fields={"role": "participant",
+                          "seen_at": NOW.isoformat()}, **base)  # fmt: skip
+    assert presence["role"] == "participant"
+    retro = new_record("retro", "Retro", fields={"phase": "vote", "dots": 3}, **base)
+    assert retro["dots"] == 3
+    for bad in ({"phase": "nap"}, {"dots": -1}, {"dots": 1000}, {"dots": "3"}):
+        try:
+            new_record("retro", "Retro", fields=bad, **base)
+        except ValidationError:
+            continue
+        raise AssertionError(f"{bad} was accepted")
+    assert parse_count(" 12 ") == 12
