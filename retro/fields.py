@@ -12,7 +12,8 @@ from typing import Literal
 
 # How a value is stored and checked.
 FieldType = Literal[
-    "text", "short", "scalar", "datetime", "date", "score", "risk", "ids", "names", "ref"
+    "text", "short", "scalar", "datetime", "date", "score", "risk", "ids", "names", "ref",
+    "count",
 ]
 TEXT: FieldType = "text"
 SHORT: FieldType = "short"
@@ -24,6 +25,7 @@ RISK: FieldType = "risk"  # likelihood and impact, 1 to 5 each
 IDS: FieldType = "ids"
 NAMES: FieldType = "names"
 REF: FieldType = "ref"
+COUNT: FieldType = "count"  # a whole number from 0 to 999
 
 # Which side of today a date lies on: dates people type lean that way, and one typed in
 # full the other way is kept but flagged.
@@ -35,6 +37,10 @@ FOCUSES = ("speed", "quality", "cost", "stability", "learning", "other")
 ACTION_STATUSES = ("open", "done", "dropped", "carried")
 RETRO_STATUSES = ("open", "closed")
 MOVED = ("yes", "no", "unclear")  # did an action's expected outcome move?
+PHASES = ("write", "reveal", "group", "vote", "discuss")  # a step run as a group exercise
+CARDS = ("named", "anonymous")  # whether a live retro's cards record their author
+ROLES = ("facilitator", "participant")
+LIVE_KINDS = ("vote", "presence")  # the room of a live retro: records, not entries
 
 Widget = Literal["input", "score", "choice", "picker"]
 
@@ -82,6 +88,13 @@ COMMON: tuple[Field, ...] = (
     Field("links", IDS, "Links"),
 )
 
+# What a card of a live retro adds to an entry: the card it is folded into, and, on the card
+# others are folded into, their authors.
+CARD: tuple[Field, ...] = (
+    Field("group_of", REF, "Folded into"),
+    Field("authors", NAMES, "Authors"),
+)
+
 KINDS: dict[str, tuple[Field, ...]] = {
     "decision": (
         Field("criteria", TEXT, "Criteria", "--criteria", "The decision's explicit criteria.",
@@ -90,7 +103,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
               direction=FUTURE, form=True, placeholder="WHEN it is revisited"),
         Field("alias_of", REF, "Same as"),
     ),
-    "output": (),
+    "output": CARD,
     "outcome": (
         Field("for_whom", SHORT, "For whom", "--for", "Who the outcome changed something for.",
               form=True, placeholder="merchants, new sign-ups, on-call…"),
@@ -110,6 +123,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
               "Predictability before, 1-5.", form=True, widget="score"),
         Field("confidence_after", SCORE, "Confidence after", "--confidence-after",
               "Predictability after, 1-5.", form=True, widget="score"),
+        *CARD,
     ),
     "risk": (
         Field("before", RISK, "Before (LxI)", "--before",
@@ -120,6 +134,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("evidence", TEXT, "Evidence", "--evidence",
               "What shows it (a link, a figure, a quote).", form=True,
               placeholder="what shows it"),
+        *CARD,
     ),
     "lesson": (
         Field("learned_at", DATETIME, "Learned when", "--learned",
@@ -128,6 +143,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("applies_to", IDS, "Applies to", "--applies-to",
               "Decision or outcome the lesson applies to.", form=True, widget="picker",
               source="decisions"),
+        *CARD,
     ),
     "dependency": (
         Field("on", SHORT, "On whom", "--on", "The team or system depended on.", form=True,
@@ -137,6 +153,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
               placeholder="WHEN", default="now"),
         Field("needed_at", DATETIME, "Needed by", "--needed", "WHEN it was needed.",
               direction=FUTURE, form=True, placeholder="WHEN"),
+        *CARD,
     ),
     "action": (
         Field("owner", SHORT, "Owner", "--owner", "Who follows the action up.", form=True,
@@ -150,6 +167,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("moved", SHORT, "Outcome moved?", choices=MOVED),
         Field("moved_evidence", TEXT, "Evidence it moved"),
         Field("closed_in", REF, "Closed in retro"),  # whose follow-ups marked it done or dropped
+        *CARD,
     ),
     "retro": (
         Field("period_start", DATE, "Period start"),
@@ -161,6 +179,26 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("decisions", IDS, "Decisions in play"),
         Field("step", SHORT, "Step"),
         Field("format", SHORT, "Format"),  # its steps (see retro.formats); none: outcome-retro
+        # A live retro (see retro.live): the phase of its step, run as a group exercise, and
+        # its timer; the dots each participant gives per step; whether cards are anonymous.
+        Field("phase", SHORT, "Phase", choices=PHASES),
+        Field("phase_started_at", DATETIME, "Phase started"),
+        Field("phase_ends_at", DATETIME, "Phase ends"),
+        Field("dots", COUNT, "Dots per person"),
+        Field("cards", SHORT, "Cards", choices=CARDS),
+    ),
+    # One per participant and step of a live retro (its text: who): the cards they dot.
+    "vote": (
+        Field("step", SHORT, "Step"),
+        Field("dots", IDS, "Dots"),
+    ),
+    # One per participant of a live retro (its text: who): when they were last seen, said
+    # they were done writing, left.
+    "presence": (
+        Field("role", SHORT, "Role", choices=ROLES),
+        Field("seen_at", DATETIME, "Seen"),
+        Field("done_at", DATETIME, "Done writing"),
+        Field("left_at", DATETIME, "Left"),
     ),
 }  # fmt: skip
 

@@ -17,12 +17,14 @@ from retro.errors import ValidationError
 from retro.fields import (  # re-exported: what a record's fields are and may hold
     ACTION_STATUSES as ACTION_STATUSES,
     COMMON as COMMON,
+    COUNT as COUNT,
     DATE as DATE,
     DATETIME as DATETIME,
     FOCUSES as FOCUSES,
     FUTURE as FUTURE,
     IDS as IDS,
     KINDS as KINDS,
+    LIVE_KINDS as LIVE_KINDS,
     MOVED as MOVED,
     NAMES as NAMES,
     PAST as PAST,
@@ -37,9 +39,10 @@ from retro.fields import (  # re-exported: what a record's fields are and may ho
 
 Record = dict[str, Any]
 
-ENTRY_KINDS = tuple(kind for kind in KINDS if kind != "retro")
+ENTRY_KINDS = tuple(kind for kind in KINDS if kind not in ("retro", *LIVE_KINDS))
 SESSION_KIND = "retro"
-ALL_KINDS = (*ENTRY_KINDS, SESSION_KIND)
+ALL_KINDS = (*ENTRY_KINDS, SESSION_KIND)  # what people record and read
+RECORD_KINDS = (*ALL_KINDS, *LIVE_KINDS)  # every kind a log may hold
 STILL_OPEN = ("open", "carried", None)  # an action with one of these comes back until closed
 STEPS = (
     "frame", "follow-ups", "outputs", "outcomes", "risks", "lessons", "dependencies",
@@ -58,6 +61,7 @@ MAX_LIST_ITEMS = 500
 MAX_DEPTH = 16
 MAX_FIELDS = 100
 MAX_KEY_CHARS = 64
+MAX_COUNT = 999
 
 # The years a date may fall in. Near the ends of the calendar a change of UTC offset or a
 # day's arithmetic overflows; no retrospective needs them.
@@ -184,6 +188,10 @@ def _is_date(value: Any) -> bool:
     return len(value) == 10 and FIRST_YEAR <= day.year <= LAST_YEAR
 
 
+def _is_count(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_COUNT
+
+
 def _is_score(value: Any) -> bool:
     return type(value) is int and 1 <= value <= 5
 
@@ -241,6 +249,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     DATETIME: (is_datetime, "a date and time with its UTC offset"),
     DATE: (_is_date, "a date (YYYY-MM-DD)"),
     SCORE: (_is_score, "a whole number from 1 to 5"),
+    COUNT: (_is_count, f"a whole number from 0 to {MAX_COUNT}"),
     RISK: (_is_risk, "likelihood and impact, each from 1 to 5"),
     IDS: (_is_ids, f"a list of at most {MAX_LIST_ITEMS} record ids"),
     NAMES: (_is_names, f"a list of at most {MAX_LIST_ITEMS} names"),
@@ -262,7 +271,7 @@ _SPECS: dict[str, dict[str, _Spec]] = {
                name in _REQUIRED_SET)  # fmt: skip
         for name, ftype in {**COMMON_FIELDS, **KIND_FIELDS[kind]}.items()
     }
-    for kind in ALL_KINDS
+    for kind in RECORD_KINDS
 }
 
 
@@ -320,6 +329,14 @@ def parse_risk(text: str) -> dict[str, int]:
     return {"likelihood": int(match.group(1)), "impact": int(match.group(2))}
 
 
+def parse_count(text: str) -> int:
+    """Parse a count (0 to 999)."""
+    value = text.strip()
+    if value.isascii() and value.isdigit() and int(value) <= MAX_COUNT:
+        return int(value)
+    raise ValidationError(f"count {text[:20]!r} must be a whole number from 0 to {MAX_COUNT}")
+
+
 def parse_score(text: str) -> int:
     """Parse a 1–5 score."""
     if text.strip() in {"1", "2", "3", "4", "5"}:
@@ -355,6 +372,8 @@ def coerce(
         value = day(text).isoformat()
     elif ftype == SCORE:
         value = parse_score(text)
+    elif ftype == COUNT:
+        value = parse_count(text)
     elif ftype == RISK:
         value = parse_risk(text)
     elif ftype == REF:
@@ -403,7 +422,7 @@ def new_record(
 
 
 _BLANK: dict[str, Record] = {
-    kind: dict.fromkeys([*COMMON_FIELDS, *KIND_FIELDS[kind]]) for kind in ALL_KINDS
+    kind: dict.fromkeys([*COMMON_FIELDS, *KIND_FIELDS[kind]]) for kind in RECORD_KINDS
 }
 
 
