@@ -13,7 +13,7 @@ import click
 from retro.cli.context import AppContext
 from retro.errors import ValidationError
 from retro.fields import options
-from retro.model import DATE_DIRECTIONS, ENTRY_KINDS, FUTURE, IDS, coerce, field_type
+from retro.model import ALL_KINDS, DATE_DIRECTIONS, FUTURE, IDS, RECORD_KINDS, coerce, field_type
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +66,8 @@ def output_option(help: str = "Write to this file.") -> Callable[[F], F]:
 
 
 kinds_option = click.option(
-    "--kind", "-k", "kinds", multiple=True, type=click.Choice(ENTRY_KINDS + ("retro",)),
+    "--kind", "-k", "kinds", multiple=True, type=click.Choice(RECORD_KINDS),
+    callback=lambda _ctx, _param, kinds: kinds or ALL_KINDS,  # not a live retro's votes
     help="Only entries of this kind (repeatable).",
 )  # fmt: skip
 teams_option = click.option(
