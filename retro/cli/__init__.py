@@ -57,6 +57,8 @@ COMMANDS: dict[str, Lazy] = {
                    "folder's themes/."),
     "formats": Lazy(_APP, "formats", "List the retro formats: built in, and your own from the "
                     "config folder's formats/."),
+    "serve": Lazy("retro.cli.serve", "serve", "Serve the team's retro to browsers: prints a "
+                  "link, with its secret token, to share."),
 }  # fmt: skip
 
 
