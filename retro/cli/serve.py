@@ -6,6 +6,7 @@ import errno
 import shlex
 import socket
 import sys
+from pathlib import Path
 
 import click
 
@@ -24,6 +25,12 @@ def _check_port(host: str, port: int) -> None:
         raise RetroError(f"cannot serve on {host}:{port}: {err.strerror}") from err
 
 
+def tab_command(log: Path, team: str) -> list[str]:
+    """The command each browser tab runs: a participant of ``team``'s retro on ``log``."""
+    return [sys.executable, "-m", "retro", "--log", str(log.resolve()), "--team", team,
+            "join", "--browser"]  # fmt: skip
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on (this machine only, unless told otherwise).")
@@ -39,8 +46,7 @@ def serve(ctx: click.Context, host: str, port: int, public_url: str | None) -> N
 
     settings = app_context(ctx).settings
     _check_port(host, port)
-    command = shlex.join([sys.executable, "-m", "retro", "--log", str(settings.log.resolve()),
-                          "--team", settings.team, "join", "--browser"])  # fmt: skip
+    command = shlex.join(tab_command(settings.log, settings.team))
     shown_host = socket.getfqdn() if host in ("0.0.0.0", "::") else host
     server = TokenServer(command, token=new_token(), host=host, port=port,
                          title=f"retro · {settings.team}",
