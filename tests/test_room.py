@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from retro import sessions
 from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.live import room_id
+from retro.report import build_report
 from retro.store import Repository
 from retro.tui.room import Role, Room
 from retro.tui.session import Session
@@ -347,3 +349,28 @@ def test_folding_gathers_cards_and_unfolding_takes_one_out(
     assert [card["id"] for card in ana.view().shown] == [a, c]
     assert ana.session.record(a)["authors"] == ["Bo", "Cy", "Ana"]  # type: ignore[index]
 
+
+def test_a_group_of_cards_counts_once_in_the_retro_s_figures(
+    config: Path, hands: Hands, ana: Room
+) -> None:
+    ana.session.save_frame({"cards": "anonymous"})
+    ana.start_exercise()
+    bo, cy = enter(config, hands, "Bo"), enter(config, hands, "Cy")
+    bo.add_card("Refunds settle in a day")
+    hands.move(1)
+    lead = cy.add_card("Fewer payout tickets")["id"]
+    hands.move(1)
+    member = cy.add_card("Payout tickets down")["id"]
+    seen(ana)
+    ana.fold(lead, [member])
+    retro = ana.retro()
+    assert retro is not None
+    figures, entries = ana.session.retro_figures(retro)  # home's figures
+    assert (figures.outcomes, entries) == (2, 2)  # the anonymous card counts like any other
+    assert member not in figures.unanchored_outcomes and len(figures.unanchored_outcomes) == 2
+    repo = ana.session.repo
+    assert sessions.figures(repo, retro).outcomes == 2  # the summary's
+    [period] = [p for p in build_report(repo.all()).periods if p.retro == retro["id"]]
+    assert period.metrics.outcomes == 2  # the report's
+    ana.unfold(member)
+    assert ana.session.retro_figures(ana.retro())[0].outcomes == 3  # type: ignore[arg-type]
