@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from retro.live import counted
 from retro.model import ENTRY_KINDS, STILL_OPEN, Record, link_targets, risk_score
 
 LinkIndex = Mapping[str, Set[str]]
@@ -329,9 +330,10 @@ def metrics(
     with no decision to review are late when learned after it, and dependencies are
     late when discovered in its last ``late_window_days`` days or after it (0: no such
     window). ``index``, a :func:`link_index` over the context, makes repeated calls on
-    small scopes cheap. Records of kind ``retro`` are ignored.
+    small scopes cheap. Records of kind ``retro`` are ignored; a card folded into another
+    of the scope counts once, as that one (see :func:`retro.live.counted`).
     """
-    own = {rec["id"]: rec for rec in scope}
+    own = {rec["id"]: rec for rec in counted(scope)}
     groups = _by_kind(own.values(), ENTRY_KINDS)
     if context is None:
         known: Mapping[str, Record] = own

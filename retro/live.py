@@ -34,6 +34,7 @@ PHASES = ("write", "reveal", "group", "vote", "discuss")
 WRITE, REVEAL, GROUP, VOTE, DISCUSS = PHASES
 DEFAULT_DOTS = 3
 AWAY_AFTER = timedelta(seconds=150)  # a participant not seen for this long is away
+HEARTBEAT = timedelta(seconds=30)  # how often a participant's presence is written again
 SIMILAR = 0.5  # the share of words two cards must have in common to be suggested as a group
 
 _ROOM = uuid.UUID("6f1d5a52-0c3e-4f0e-9a51-7a1f3c2b9e10")  # names the ids the room derives
@@ -80,6 +81,31 @@ def phase_of(retro: Mapping[str, Any]) -> Phase | None:
                  _moment(retro.get("phase_ends_at")))  # fmt: skip
 
 
+def phase_fields(phase: str | None, now: datetime,
+                 timebox: Mapping[str, int] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The retro's fields for a step entering ``phase`` at ``now`` (None: no exercise):
+    its timer runs for the minutes ``timebox`` gives that phase, none when it gives none."""
+    if phase is None:
+        return {"phase": None, "phase_started_at": None, "phase_ends_at": None}
+    minutes = (timebox or {}).get(phase)
+    ends = now + timedelta(minutes=minutes) if minutes else None
+    return {"phase": phase, "phase_started_at": now.isoformat(),
+            "phase_ends_at": ends.isoformat() if ends else None}  # fmt: skip
+
+
+def next_phase(phase: str) -> str | None:
+    """The phase after ``phase`` (None: the exercise is over)."""
+    index = PHASES.index(phase) + 1
+    return PHASES[index] if index < len(PHASES) else None
+
+
+def extended(phase: Phase, now: datetime, minutes: int) -> datetime:
+    """When the timer ends once extended by ``minutes``: from its end, or from now when
+    it has run out or there is none."""
+    ends = phase.ends_at if phase.ends_at is not None and phase.ends_at > now else now
+    return ends + timedelta(minutes=minutes)
+
+
 def timer_text(left: timedelta | None) -> str:
     """``mm:ss`` left (``""``: no timer)."""
     if left is None:
@@ -124,6 +150,13 @@ def people(presences: Iterable[Mapping[str, Any]], phase: Phase | None,
     return sorted(found, key=lambda p: (p.role != "facilitator", p.name.casefold(), p.name))
 
 
+def stale(presence: Mapping[str, Any] | None, now: datetime) -> bool:
+    """Whether a presence is to be written again to say its person is still here: it was
+    not seen for :data:`HEARTBEAT` (or never)."""
+    seen = _moment((presence or {}).get("seen_at"))
+    return seen is None or now - seen >= HEARTBEAT
+
+
 # --- cards ------------------------------------------------------------------------------
 
 
@@ -160,6 +193,15 @@ def cards_view(cards: Sequence[Record], phase: Phase | None, mine: Iterable[str]
         else:
             leads.append(card)
     return CardsView(leads, len(cards), yours, members)
+
+
+def counted(entries: Iterable[Record]) -> list[Record]:
+    """The entries that count on their own: a card folded into another of them counts
+    once, as its lead (an anonymous card counts like any other)."""
+    every = entries if isinstance(entries, list) else list(entries)
+    ids = {rec["id"] for rec in every}
+    return [rec for rec in every
+            if rec.get("group_of") not in ids or rec["group_of"] == rec["id"]]
 
 
 def lead_of(card: Mapping[str, Any], cards: Mapping[str, Mapping[str, Any]]) -> str:

@@ -399,13 +399,14 @@ def new_record(
     fields: Mapping[str, Any] | None = None,
     links: Iterable[str] = (),
     retro: str | None = None,
+    rid: str | None = None,
 ) -> Record:
-    """A new, validated record of ``kind``."""
+    """A new, validated record of ``kind`` (with the id ``rid``, or a fresh one)."""
     if not text.strip():
         raise ValidationError("the text cannot be empty")
     stamp = at.isoformat()
     rec: Record = {
-        "id": new_id(),
+        "id": rid or new_id(),
         "kind": kind,
         "team": team,
         "author": author,

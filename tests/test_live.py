@@ -111,3 +111,34 @@ def test_the_room_s_records_are_checked_like_any_other() -> None:
             continue
         raise AssertionError(f"{bad} was accepted")
     assert parse_count(" 12 ") == 12
+
+
+def test_a_phase_s_timer_comes_from_the_step_s_timebox() -> None:
+    fields = live.phase_fields("write", NOW, {"write": 5, "vote": 2})
+    assert fields == {"phase": "write", "phase_started_at": NOW.isoformat(),
+                      "phase_ends_at": (NOW + timedelta(minutes=5)).isoformat()}  # fmt: skip
+    assert live.phase_fields("reveal", NOW, {"write": 5})["phase_ends_at"] is None
+    assert set(live.phase_fields(None, NOW).values()) == {None}
+    assert [live.next_phase(p) for p in live.PHASES] == [*live.PHASES[1:], None]
+
+
+def test_a_timer_is_extended_from_its_end_or_from_now() -> None:
+    running = live.Phase("outputs", "write", NOW, NOW + timedelta(minutes=2))
+    assert live.extended(running, NOW, 1) == NOW + timedelta(minutes=3)
+    assert live.extended(running, NOW + timedelta(minutes=4), 1) == NOW + timedelta(minutes=5)
+    assert live.extended(live.Phase("outputs", "vote"), NOW, 2) == NOW + timedelta(minutes=2)
+
+
+def test_a_presence_is_written_again_once_it_is_stale() -> None:
+    seen = {"seen_at": NOW.isoformat()}
+    assert not live.stale(seen, NOW + timedelta(seconds=29))
+    assert live.stale(seen, NOW + timedelta(seconds=30))
+    assert live.stale(None, NOW) and live.stale({"seen_at": "garbage"}, NOW)
+
+
+def test_a_group_counts_once_as_its_lead() -> None:
+    cards = [card("a", "Shipped search", 1), card("b", "Search shipped", 2, group_of="a"),
+             card("c", "Fixed alerts", 3, group_of="gone"), card("d", "x", 4, group_of="d"),
+             card("e", "Anonymous", 5, author="")]  # fmt: skip
+    assert [c["id"] for c in live.counted(cards)] == ["a", "c", "d", "e"]
+    assert [c["id"] for c in live.counted(iter(cards[1:]))] == ["b", "c", "d", "e"]

@@ -16,7 +16,7 @@ from retro.errors import RecordNotFound, RetroError
 from retro.model import Record, validate
 from retro.store.events import DEL, MAX_LIFE, PUT, Event
 from retro.store.journal import Journal, Problem
-from retro.store.snapshot import Snapshot
+from retro.store.snapshot import Head, Snapshot
 from retro.store.writer import Writer
 
 MIN_PREFIX = 4
@@ -135,7 +135,7 @@ class Repository:
     What the rest of retro uses: :attr:`path`, :attr:`team`, :attr:`author`;
     the state read so far: :meth:`load`, :meth:`refresh`, :attr:`loaded`,
     :attr:`version`, :attr:`problems`, :attr:`incomplete_tail`; changes, each one
-    append: :meth:`add`, :meth:`edit`, :meth:`remove`, :meth:`restore`; reads:
+    append: :meth:`add`, :meth:`upsert`, :meth:`edit`, :meth:`remove`, :meth:`restore`; reads:
     :meth:`record`, :meth:`records`, :meth:`all`, :meth:`find`, :meth:`count`,
     :meth:`get`, :meth:`resolve`, :meth:`links`, :meth:`history`; and :meth:`clock`.
     """
@@ -265,12 +265,43 @@ class Repository:
         links: Iterable[str] = (),
         retro: str | None = None,
         at: datetime | None = None,
+        rid: str | None = None,
+        anonymous: bool = False,
     ) -> Record:
-        """Record a new entry: one durable append, whatever the size of the log."""
+        """Record a new entry: one durable append, whatever the size of the log.
+
+        ``rid`` gives it that id (a UUID): the log is read first, an id in use is refused
+        and a deleted one comes back as this new record. An ``anonymous`` entry records no
+        author, neither in itself nor in its revision (see :meth:`Writer.event`).
+        """
         rec, event = self._writer.new_entry(kind, text, team=self.team, fields=fields,
-                                            links=links, retro=retro, at=at)  # fmt: skip
+                                            links=links, retro=retro, at=at, rid=rid,
+                                            anonymous=anonymous)  # fmt: skip
+        head = self._head(rid) if rid is not None else None
+        if head is not None:
+            if head.seq is not None:
+                raise RetroError(f"entry {rec['id'][:8]} exists already")
+            event = self._writer.event(PUT, rec["id"], rec, _base(head), restore=True,
+                                       anonymous=anonymous)  # fmt: skip
         self._append(event)
         return rec
+
+    def upsert(
+        self, rid: str, kind: str, text: str, *, fields: Mapping[str, Any], retro: str | None
+    ) -> Record:
+        """The record ``rid`` with this text and these fields: created if it is absent (or
+        deleted), else edited (one append, none if nothing changes). Returns it as it is.
+
+        For records with one writer each, whose id says what they are about (a person's
+        vote, their presence in a live retro): coming back revises the same record.
+        """
+        head = self._head(rid)
+        if head is None or head.seq is None:
+            return self.add(kind, text, fields=fields, retro=retro, rid=rid)
+        current = self._records[rid]
+        if current["kind"] != kind:
+            raise RetroError(f"entry {rid[:8]} is a {current['kind']}, not a {kind}")
+        return self.edit(rid, text=text, fields={**fields, "retro": retro})
 
     def edit(
         self,
@@ -280,8 +311,11 @@ class Repository:
         fields: Mapping[str, Any] | None = None,
         link: Sequence[str] = (),
         unlink: Sequence[str] = (),
+        anonymous: bool = False,
     ) -> Record:
-        """Change an entry; appends one revision if anything changed. Returns the new state."""
+        """Change an entry; appends one revision if anything changed. Returns the new state.
+
+        An ``anonymous`` revision names nobody (for an entry recorded without its author)."""
         current = self.get(ref)
         rec = dict(current)
         if text is not None:
@@ -292,7 +326,7 @@ class Repository:
         rec["links"] = list(dict.fromkeys([*links, *link]))
         if rec != current:
             rec["updated_at"] = self.clock().isoformat()
-            self._write(PUT, validate(rec))
+            self._write(PUT, validate(rec), anonymous=anonymous)
         return self._records[rec["id"]]
 
     def remove(self, ref: str) -> Record:
@@ -321,12 +355,21 @@ class Repository:
         self._write(PUT, buried["rec"], restore=True)
         return self._records[rid]
 
-    def _write(self, op: str, rec: Record, *, restore: bool = False) -> None:
+    def _write(self, op: str, rec: Record, *, restore: bool = False,
+               anonymous: bool = False) -> None:  # fmt: skip
         """One revision of one loaded record: a single append, like :meth:`add`."""
         head = self._snapshot.head(rec["id"])
-        base: Event | None = None if head is None else {"rev": head.rev, "life": head.rank_life}
+        base = None if head is None else _base(head)
         self._append(self._writer.event(op, rec["id"], rec if op == PUT else None, base,
-                                        restore=restore))  # fmt: skip
+                                        restore=restore, anonymous=anonymous))  # fmt: skip
+
+    def _head(self, rid: str) -> Head | None:
+        """The current revision of ``rid`` (a deletion included), the log read first
+        (None: unknown, or no log yet)."""
+        if not self._loaded and not self.path.exists():
+            return None
+        self._ensure()
+        return self._snapshot.head(rid) if self._synced else None
 
     def _append(self, event: Event) -> None:
         """The one way the log changes: append ``event``, then (once the log was read)
@@ -535,6 +578,11 @@ class Repository:
         unique = {e["rev"]: e for e in Journal(self.path).matching(rid.encode())
                   if e["id"] == rid}  # fmt: skip
         return [unique[rev] for rev in sorted(unique)]
+
+
+def _base(head: Head) -> Event:
+    """What a new revision needs of the one it follows."""
+    return {"rev": head.rev, "life": head.rank_life}
 
 
 def union_records(repos: Sequence[Repository]) -> list[Record]:

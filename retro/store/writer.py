@@ -32,15 +32,19 @@ class Writer:
         head: Event | None,
         *,
         restore: bool = False,
+        anonymous: bool = False,
     ) -> Event:
         """A new event by this writer, following ``head`` (the record's current revision).
 
         It carries the head's ``life``, one more when it is a ``restore`` of a deletion.
+        An ``anonymous`` event names nobody and comes from a one-off origin, so that
+        nothing in it ties it to this writer's other revisions.
         """
         prev, life = (None, 0) if head is None else (head["rev"], life_of(head))
+        by, origin = ("", _new_origin()) if anonymous else (self.author, self.origin)
         return make_event(
-            op, record_id, rec=rec, prev=prev, at=self.clock(), by=self.author,
-            origin=self.origin, life=life + 1 if restore else life,
+            op, record_id, rec=rec, prev=prev, at=self.clock(), by=by, origin=origin,
+            life=life + 1 if restore else life,
         )  # fmt: skip
 
     def new_entry(
@@ -53,8 +57,12 @@ class Writer:
         links: Iterable[str] = (),
         retro: str | None = None,
         at: datetime | None = None,
+        rid: str | None = None,
+        anonymous: bool = False,
     ) -> tuple[Record, Event]:
-        """A new, validated entry by this writer, and the event that records it."""
-        rec = new_record(kind, text, team=team, author=self.author, at=at or self.clock(),
-                         fields=fields, links=links, retro=retro)  # fmt: skip
-        return rec, self.event(PUT, rec["id"], rec, None)
+        """A new, validated entry by this writer (with the id ``rid``, or a fresh one), and
+        the event that records it; an ``anonymous`` one records no author (see :meth:`event`)."""
+        rec = new_record(kind, text, team=team, author="" if anonymous else self.author,
+                         at=at or self.clock(), fields=fields, links=links, retro=retro,
+                         rid=rid)  # fmt: skip
+        return rec, self.event(PUT, rec["id"], rec, None, anonymous=anonymous)

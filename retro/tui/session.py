@@ -28,6 +28,7 @@ from retro.formats import (
 )
 from retro.fsio import safe_file_name, write_atomically
 from retro.insights import Metrics, metrics
+from retro.live import counted
 from retro.model import Record
 from retro.scope import FollowUp
 from retro.store import Repository
@@ -142,10 +143,12 @@ class Session:
         return self._kept(f"retros {limit}", gather)
 
     def retro_figures(self, retro: Record) -> RetroFigures:
-        """A retro's figures and number of entries (computed once per state of the log)."""
+        """A retro's figures and number of entries, a group of cards counted once (computed
+        once per state of the log)."""
         def gather() -> RetroFigures:
             scope = sessions.entries(self.repo, retro)
-            return sessions.figures(self.repo, retro, scope, index=self.repo.links()), len(scope)
+            figures = sessions.figures(self.repo, retro, scope, index=self.repo.links())
+            return figures, len(counted(scope))
 
         return self._kept(f"figures {retro['id']}", gather)
 
