@@ -51,6 +51,8 @@ COMMANDS: dict[str, Lazy] = {
                    "neutralised), JSON or Markdown."),
     "run": Lazy(_APP, "run", "Start or resume the team's retro for a sprint, at the step where "
                 "it was left."),
+    "join": Lazy(_APP, "join", "Join the team's open retro as a participant: write cards, "
+                 "vote, follow the facilitator."),
     "demo": Lazy(_APP, "demo", "Try retro on a temporary copy of the sample data: four teams "
                  "over six sprints."),
     "themes": Lazy(_APP, "themes", "List the themes: built in, and your own from the config "

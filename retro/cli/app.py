@@ -42,6 +42,27 @@ def run(ctx: click.Context, run_team: str | None, sprint: str, fmt: str | None) 
 
 
 @click.command()
+@click.option(
+    "--name",
+    metavar="NAME",
+    help="Your name in the room [default: as --author: env RETRO_AUTHOR; config; git].",
+)
+@click.option(
+    "--browser",
+    is_flag=True,
+    hidden=True,
+    help="A browser's tab of `retro serve`: ask the participant's name.",
+)
+@click.pass_context
+@handle_errors
+def join(ctx: click.Context, name: str | None, browser: bool) -> None:
+    """Join the team's open retro as a participant: write cards, vote, follow the facilitator."""
+    if name is not None and not clean(name).strip():
+        raise click.BadParameter("a name needs a letter or two", param_hint="--name")
+    open_app(ctx, start="join", name=clean(name).strip() if name else None, ask_name=browser)
+
+
+@click.command()
 @click.option("--print", "print_only", is_flag=True,
               help="Print the sample entries instead of opening the app.")  # fmt: skip
 @click.pass_context

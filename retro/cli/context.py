@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from retro.store import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
-Start = Literal["home", "checkin", "run"]  # where the app opens
+Start = Literal["home", "checkin", "run", "join"]  # where the app opens
 PROGRESS_BYTES = 20 * 1024 * 1024  # a progress bar when reading more than this
 
 
@@ -116,16 +116,23 @@ def open_app(
     sprint: str = "current",
     fmt: str | None = None,
     settings: Settings | None = None,
+    name: str | None = None,
+    ask_name: bool = False,
 ) -> None:
-    """Run the Textual app (imported only now: the other commands never load it)."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    """Run the Textual app (imported only now: the other commands never load it).
+
+    A browser's tab (``retro serve``) runs it with Textual's web driver, which talks over
+    pipes, not a terminal.
+    """
+    served = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.UsageError("the app needs a terminal; use the commands for scripts")
     settings = settings or app_context(ctx).settings
     settings.check()  # a broken config fails here, before the screen is taken over
     settings.prepare_log_folder()
     from retro.tui.app import RetroApp
 
-    app = RetroApp(settings, start=start, sprint=sprint, fmt=fmt)
+    app = RetroApp(settings, start=start, sprint=sprint, fmt=fmt, name=name, ask_name=ask_name)
     app.run()
     if app.return_code:
         ctx.exit(app.return_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,16 +20,22 @@ from retro.bulk import gc_paused
 from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.present.sanitize import clean
+from retro.tui.room import Room
 from retro.tui.screens.checkin import CheckinScreen
 from retro.tui.screens.help import HelpScreen
 from retro.tui.screens.home import MAX_DUE, MAX_RETROS, HomeScreen
+from retro.tui.screens.join import NameScreen
 from retro.tui.screens.report import ReportScreen
+from retro.tui.screens.room import RoomScreen
 from retro.tui.screens.steps import StepScreen, step_screen
 from retro.tui.session import Session
 from retro.tui.themes import DEFAULT_THEME, app_variable_defaults, load_themes, pick_theme
 from retro.tui.widgets import FOCUS_KEYS, STEP_TITLES
 
 POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 60.0  # how often someone in a live retro says they are still there
+ROOM_PHASES = ("write", "reveal", "group", "vote")  # the facilitator's screen is the room's
+PARTICIPANT_COMMANDS = frozenset({"Help", "Quit", "Keys", "Theme"})  # what the palette offers
 
 
 class RetroApp(App[None]):
@@ -51,15 +58,23 @@ class RetroApp(App[None]):
         fmt: str | None = None,
         theme: str | None = None,
         poll: bool = True,
+        name: str | None = None,
+        ask_name: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.start = start  # home | run | checkin
+        self.start = start  # home | run | checkin | join
+        self.ask_name = ask_name  # join: ask who is joining (a browser's tab)
         self.sprint = sprint
         self.fmt = fmt  # the format `run` asks for (None: the sprint's retro, or the default)
         self.session = Session(settings)
         self.log_changed: Signal[None] = Signal(self, "log-changed")
         self.session.listen(lambda: self.log_changed.publish(None))
+        # The room of a live retro: a participant who joined, or whoever runs the retro.
+        participant = start == "join"
+        self.room = Room(self.session, name=name or ("" if ask_name else settings.author),
+                         role="participant" if participant else "facilitator")  # fmt: skip
+        self.joined: str | None = None  # the retro whose room this app is present in
         self.poll_enabled = poll
         self._theme_choice = theme or settings.theme or DEFAULT_THEME
         self._theme_ready = False
@@ -109,6 +124,10 @@ class RetroApp(App[None]):
         self.sub_title = f"{self.session.team} · {self.session.log_name}"
         if self.start == "checkin":
             self.push_screen(CheckinScreen(self.session, self, standalone=True))
+        elif self.participant:
+            self.push_screen(RoomScreen(self.room, self))
+            if self.ask_name:
+                self.push_screen(NameScreen(self.room), self.named)
         else:
             self.push_screen(HomeScreen(self.session, self))
         # Draw the first screen before loading: the loading thread competes for the GIL.
@@ -144,8 +163,12 @@ class RetroApp(App[None]):
                         severity="warning", markup=False, timeout=10)  # fmt: skip
         if self.poll_enabled:
             self.set_interval(POLL_SECONDS, self.poll)
+            self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
         if self.start == "run":
             self.start_retro(self.sprint, self.fmt)
+        if self.participant:
+            self.log_changed.subscribe(self, lambda _: self.enter_room())
+            self.enter_room()
         self.log_changed.publish(None)
 
     def poll(self) -> None:
@@ -154,6 +177,88 @@ class RetroApp(App[None]):
             self.session.refresh()
         except RetroError as err:
             self.failed(err)
+
+    # --- the room of a live retro ------------------------------------------------------------
+
+    @property
+    def participant(self) -> bool:
+        """True when this app joined someone else's retro (``retro join``)."""
+        return self.room.role == "participant"
+
+    def named(self, name: str | None) -> None:
+        """A browser's participant said who they are."""
+        if name:
+            self.room.name = name
+            self.enter_room()
+
+    def enter_room(self) -> None:
+        """Be present in the room's retro once there is one (and once named)."""
+        if not self.loaded or not self.room.name:
+            return
+        retro = self.room.retro()
+        if retro is None or self.joined == retro["id"]:
+            return
+        self.joined = retro["id"]
+        try:
+            self.room.join()
+        except RetroError as err:
+            self.failed(err)
+
+    def heartbeat(self) -> None:
+        """Tell the room this app is still there (a killed one shows as away)."""
+        if self.joined is None:
+            return
+        try:
+            self.room.heartbeat()
+        except RetroError as err:
+            self.failed(err)
+
+    def leave_room(self) -> None:
+        """Say goodbye to the room on a clean quit."""
+        if self.joined is not None:
+            with contextlib.suppress(RetroError):
+                self.room.leave()
+
+    def room_shows(self, step: str) -> bool:
+        """True when the facilitator's screen for ``step`` is the room's: the room writes,
+        reveals, groups or votes there now."""
+        phase = self.room.phase()
+        return (phase is not None and phase.step == step and phase.phase in ROOM_PHASES
+                and self.room.kind() is not None)  # fmt: skip
+
+    def next_phase(self) -> None:
+        """F5: start the step's group exercise, or move it to its next phase (after the
+        discussion: to the next step)."""
+        step = (self.session.retro or {}).get("step")
+        if not isinstance(step, str) or self.participant:
+            return
+        try:
+            if self.room.phase() is None:
+                self.room.start_exercise()
+                self.enter_room()
+            elif self.room.next_phase() is None:
+                self.leave_then(lambda: self.goto_step(self.session.step_after(step, +1)))
+                return
+        except RetroError as err:
+            self.failed(err)
+            return
+        self.show_step(step)
+
+    def toggle_exercise(self) -> None:
+        """F7: run this step as a group exercise, or no longer."""
+        step = (self.session.retro or {}).get("step")
+        if not isinstance(step, str) or self.participant:
+            return
+        try:
+            if self.room.phase() is None:
+                self.room.start_exercise()
+                self.enter_room()
+            else:
+                self.room.stop_exercise()
+        except RetroError as err:
+            self.failed(err)
+            return
+        self.show_step(step)
 
     def failed(self, err: RetroError) -> None:
         """Say what went wrong, in one line."""
@@ -188,15 +293,25 @@ class RetroApp(App[None]):
 
     def goto_step(self, step: str) -> None:
         """Switch to a step of the open retro, and remember it in the log (once recorded)."""
-        if self.session.retro is None or step not in self.session.steps():
+        if self.participant or self.session.retro is None or step not in self.session.steps():
             return
+        moved = self.session.retro.get("step") != step
         try:
             self.session.remember_step(step)
+            if moved and self.session.retro_id is not None:
+                self.room.arrive(step)
         except RetroError as err:
             self.failed(err)
             return
-        screen = step_screen(step, self.session, self)
-        if isinstance(self.screen, StepScreen):
+        self.show_step(step)
+
+    def show_step(self, step: str) -> None:
+        """Show the screen ``step`` has now: the room's while it runs a group exercise."""
+        if self.room_shows(step):
+            screen: Screen[None] = RoomScreen(self.room, self)
+        else:
+            screen = step_screen(step, self.session, self)
+        if isinstance(self.screen, StepScreen | RoomScreen):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
@@ -217,29 +332,37 @@ class RetroApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, once nothing typed would be lost."""
-        self.leave_then(self.exit)
+
+        def leave() -> None:
+            self.leave_room()
+            self.exit()
+
+        self.leave_then(leave)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.session.retro_format()))
 
     def action_checkin(self) -> None:
-        if self.loaded:
+        if self.loaded and not self.participant:
             self.push_screen(CheckinScreen(self.session, self))
 
     def action_start_retro(self) -> None:
-        if self.loaded:
+        if self.loaded and not self.participant:
             self.start_retro("current")
 
     def action_home(self) -> None:
-        self.go_home()
+        if not self.participant:
+            self.go_home()
 
     def action_report(self) -> None:
-        if self.loaded and not isinstance(self.screen, ReportScreen):
+        if self.loaded and not self.participant and not isinstance(self.screen, ReportScreen):
             self.push_screen(ReportScreen(self.session, self))
 
     def action_export(self) -> None:
         """Write the open retro's summary as Markdown beside the log, and copy it."""
+        if self.participant:
+            return
         if self.session.retro is None:
             self.notify("Open a retro first.", severity="warning")
             return
@@ -251,7 +374,18 @@ class RetroApp(App[None]):
         self.copy_to_clipboard(text)
         self.notify(f"Summary written to {path} and copied to the clipboard.", markup=False)
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save a screenshot (not a participant's: their app writes no files)."""
+        if not self.participant:
+            super().action_screenshot(filename, path)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if self.participant:  # a participant's app reads and writes the room, nothing else
+            for command in super().get_system_commands(screen):
+                if command.title in PARTICIPANT_COMMANDS:
+                    yield command
+            yield SystemCommand("Help", "Keys and steps", self.action_help)
+            return
         yield from super().get_system_commands(screen)
         yield SystemCommand("Start or resume this sprint's retro", "The guided retrospective",
                             self.action_start_retro)  # fmt: skip
@@ -263,16 +397,19 @@ class RetroApp(App[None]):
         yield SystemCommand("Help", "Keys and steps", self.action_help)
         if self.session.retro is not None:
             for number, step in enumerate(self.session.steps(), start=1):
-                yield SystemCommand(f"Go to step {number}: {STEP_TITLES[step]}", "In this retro",
-                                    lambda step=step: self.leave_then(lambda: self.goto_step(step)))
+                yield SystemCommand(
+                    f"Go to step {number}: {STEP_TITLES[step]}",
+                    "In this retro",
+                    lambda step=step: self.leave_then(lambda: self.goto_step(step)),
+                )
             yield SystemCommand("Export the summary as Markdown", "A file, and the clipboard",
                                 self.action_export)  # fmt: skip
 
     # --- theme --------------------------------------------------------------------------------
 
     def watch_theme(self, theme: str) -> None:
-        """Remember the theme chosen in the app for next time."""
-        if not self._theme_ready or theme == self.settings.config.get("theme"):
+        """Remember the theme chosen in the app for next time (not a participant's)."""
+        if not self._theme_ready or self.participant or theme == self.settings.config.get("theme"):
             return
         try:
             values = dict(self.settings.config)

@@ -41,10 +41,18 @@ class Room:
     def __init__(self, session: Session, *, name: str, role: Role) -> None:
         """``name``: who this person is in the room; the session records as them."""
         self.session = session
-        self.name = name
         self.role = role
         self.mine: set[str] = set()  # the cards written here (anonymous ones are known only so)
-        session.repo.author = name
+        self.name = name
+
+    @property
+    def name(self) -> str:
+        """Who this person is in the room: what they write is recorded as theirs."""
+        return self.session.repo.author
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self.session.repo.author = name
 
     @property
     def _repo(self) -> Repository:

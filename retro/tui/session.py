@@ -162,6 +162,10 @@ class Session:
     def today(self) -> date:
         return self.settings.clock().date()
 
+    def now(self) -> datetime:
+        """The time now (``RETRO_NOW`` when set): what timers count down against."""
+        return self.settings.clock()
+
     # --- formats ------------------------------------------------------------------------
 
     def formats(self) -> dict[str, Format]:

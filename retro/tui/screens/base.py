@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from textual.screen import Screen
 from textual.signal import Signal
 
+from retro.tui.room import Room
 from retro.tui.session import Session
 
 
@@ -16,6 +17,7 @@ class Navigator(Protocol):
     """The app, as a screen sees it."""
 
     log_changed: Signal[None]  # published once whenever the log changes
+    room: Room  # the room of a live retro: who is in it, its phase, cards and votes
 
     def goto_step(self, step: str) -> None:
         """Show a step of the open retro."""
@@ -25,6 +27,12 @@ class Navigator(Protocol):
 
     def go_home(self) -> None:
         """Back to the home screen."""
+
+    def next_phase(self) -> None:
+        """Move the step's group exercise on (start it; after discussing: the next step)."""
+
+    def toggle_exercise(self) -> None:
+        """Run the current step as a group exercise, or no longer."""
 
 
 class SessionScreen(Screen[None]):

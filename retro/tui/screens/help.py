@@ -22,6 +22,13 @@ Keys
   Ctrl+E       export the summary        Ctrl+Q    quit
   Tab          next field                Shift+Tab previous field
   Ctrl+T       saved entries, and back   Space     pick in a list (type: filter)
+
+A live retro (others joined with `retro join` or a browser)
+  F7           step as group exercise    F5        next phase: write, reveal,
+  F6           one more minute                     group, vote, discuss
+  Space        mark a card (grouping)    g         fold the marked into the first
+  u            unfold a card             s         fold the first suggestion
+  + / -        a dot on a card, or back  Enter     add a card / a dot
 """
 STEP_HELP = {
     "frame": "period, people, the team's focus, the decisions in play",

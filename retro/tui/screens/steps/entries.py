@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,11 +15,13 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from retro.errors import RetroError
 from retro.insights import Metrics
+from retro.live import lead_of
 from retro.model import Record, first_line, title
 from retro.tui.forms import LINK_PICKERS, EntryForm
+from retro.tui.room_widgets import PhaseBar
 from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.screens.steps.base import StepScreen
-from retro.tui.widgets import STEP_TITLES, EntryTable, Picker, entry_row
+from retro.tui.widgets import STEP_TITLES, EntryTable, Picker, cell, entry_row
 
 
 class EntryStep(StepScreen):
@@ -33,6 +35,10 @@ class EntryStep(StepScreen):
         Binding("ctrl+d", "delete", "Delete", priority=True),
         Binding("ctrl+z", "undo", "Undo delete", priority=True),
         Binding("ctrl+t", "jump", "Table", priority=True),
+        # a live retro (see retro.tui.screens.room): run this step as a group exercise
+        Binding("f5", "next_phase", "Next phase", show=False),
+        Binding("f6", "extend", "+1 min", show=False),
+        Binding("f7", "exercise", "Group exercise", show=False),
     ]
 
     def action_jump(self) -> None:
@@ -44,16 +50,20 @@ class EntryStep(StepScreen):
             table.focus()
 
     def body(self) -> ComposeResult:
+        yield PhaseBar(self.session.now, id="phase-bar")
         session = self.session
         options = {"decisions": session.decisions(), "outputs": session.retro_entries(["output"])}
         retro = session.retro or {}
-        people = [*(retro.get("participants") or []), retro.get("facilitator") or ""]
+        people = [*(retro.get("participants") or []), retro.get("facilitator") or "",
+                  *self.nav.room.owners()]  # fmt: skip
         yield EntryForm(self.KIND, options, people=list(dict.fromkeys(filter(None, people))),
                         id="form")  # fmt: skip
         with Horizontal(classes="buttons"):
-            for button in (Button("Save", id="save", variant="primary", compact=True),
-                           Button("New", id="new", compact=True),
-                           Button("Delete", id="delete", variant="error", compact=True)):
+            for button in (
+                Button("Save", id="save", variant="primary", compact=True),
+                Button("New", id="new", compact=True),
+                Button("Delete", id="delete", variant="error", compact=True),
+            ):
                 button.can_focus = False  # Ctrl+S, Ctrl+N, Ctrl+D: no Tab stops
                 yield button  # fmt: skip
         yield Label("", id="list-title", classes="section")
@@ -70,13 +80,47 @@ class EntryStep(StepScreen):
 
     def refresh_body(self, figures: Metrics) -> None:
         records = self.session.retro_entries([self.KIND])
+        room = self.nav.room
+        phase = room.phase()
+        here = phase if phase is not None and phase.step == self.STEP else None
+        self.query_one(PhaseBar).show(here)
+        counted = room.tally() if here is not None else None
         self.query_one("#list-title", Label).update(
             f"{STEP_TITLES[self.STEP]} in this retro: {len(records)}"
+            + ("   (most dots first)" if counted is not None and records else "")
             + ("   (Enter on a row edits it)" if records else "")
         )
         self.query_one("#entries").display = bool(records)
         self.query_one("#delete").display = bool(records)
-        self.query_one("#entries", EntryTable).show(self.row(r, figures) for r in records)
+        rows = [self.row(r, figures) for r in records]
+        if counted is not None:  # the room voted: discuss the cards most dots first
+            rows = self.in_vote_order(records, rows, counted)
+        self.query_one("#entries", EntryTable).show(rows)
+
+    def in_vote_order(self, records: list[Record], rows: list[tuple[str, list[Text]]],
+                      counted: Mapping[str, int]) -> list[tuple[str, list[Text]]]:  # fmt: skip
+        """The rows with their dots, most first; folded cards under the card they joined."""
+        order = {card["id"]: n for n, card in enumerate(self.nav.room.ordered())}
+        cards = {rec["id"]: rec for rec in records}
+        lead = {rid: lead_of(rec, cards) for rid, rec in cards.items()}
+        rows = sorted(rows, key=lambda row: (order.get(lead[row[0]], len(order)),
+                                             lead[row[0]] != row[0]))  # fmt: skip
+        return [(key, [cell(f"{counted.get(key, 0)}● " if lead[key] == key else "  ↳ ")
+                       + cells[0], *cells[1:]]) for key, cells in rows]  # fmt: skip
+
+    # --- a live retro: the facilitator's keys (see retro.tui.screens.room) --------------------
+
+    def action_next_phase(self) -> None:
+        self.leave(self.nav.next_phase)
+
+    def action_extend(self) -> None:
+        try:
+            self.nav.room.extend(1)
+        except RetroError as err:
+            self.notify(str(err), severity="warning", markup=False)
+
+    def action_exercise(self) -> None:
+        self.leave(self.nav.toggle_exercise)
 
     def row(self, rec: Record, figures: Metrics) -> tuple[str, list[Text]]:
         """The table row of an entry."""
@@ -202,4 +246,3 @@ class EntryStep(StepScreen):
             self.notify(str(err), severity="error", markup=False)
             return
         self.notify(f"Restored: {title(back, 60)}", timeout=3, markup=False)
-

@@ -10,8 +10,8 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, SelectionList
 
-from retro.errors import RetroError
-from retro.model import FOCUSES
+from retro.errors import RetroError, ValidationError
+from retro.model import FOCUSES, parse_count
 from retro.tui.screens.steps.base import StepScreen
 from retro.tui.text import LiteralInput, Loaded, literal
 from retro.tui.widgets import Picker
@@ -29,8 +29,12 @@ class FrameStep(StepScreen):
     def body(self) -> ComposeResult:
         retro = self.session.retro or {}
         self._loaded = Loaded()
-        for name, caption in (("period_start", "Period start"), ("period_end", "Period end"),
-                              ("facilitator", "Facilitator"), ("participants", "Participants")):
+        for name, caption in (
+            ("period_start", "Period start"),
+            ("period_end", "Period end"),
+            ("facilitator", "Facilitator"),
+            ("participants", "Participants"),
+        ):
             value = retro.get(name)
             shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
             field = LiteralInput(value=shown, id=f"frame-{name}", compact=True,
@@ -49,6 +53,21 @@ class FrameStep(StepScreen):
             yield Label("Focus", classes="field-label")
             yield Select([(literal(f), f) for f in FOCUSES], value=shown_focus, id="frame-focus",
                          compact=True, prompt="what the team optimised for")  # fmt: skip
+        # A live retro (retro join): whether cards record their author; dots per person.
+        cards = "anonymous" if retro.get("cards") == "anonymous" else "named"
+        with Horizontal(classes="field"):
+            yield Label("Cards", classes="field-label")
+            yield Select([("named: each card shows its author", "named"),
+                          ("anonymous: no author recorded", "anonymous")],
+                         value=cards, allow_blank=False, id="frame-cards", compact=True)
+        dots = retro.get("dots")
+        field = LiteralInput(value="" if dots is None else str(dots), id="frame-dots",
+                             compact=True, select_on_focus=False,
+                             placeholder="as the format says, per step (3 by default)")
+        with Horizontal(classes="field"):
+            yield Label("Dots each", classes="field-label")
+            yield field
+        yield Label("", id="error-dots", classes="field-error", markup=False)
         yield Label("Strategic decisions in play (space picks)", classes="section")
         yield Picker(self.session.decisions(), chosen=retro.get("decisions") or [],
                      id="frame-decisions", placeholder="type to filter decisions")  # fmt: skip
@@ -71,7 +90,7 @@ class FrameStep(StepScreen):
         self.query_one("#frame-facilitator").focus()
 
     @on(Input.Changed, "#step-body Input")
-    @on(Select.Changed, "#frame-focus")
+    @on(Select.Changed, "#frame-focus, #frame-cards")
     @on(SelectionList.SelectionToggled, "#frame-decisions SelectionList")
     def schedule_save(self, event: Any) -> None:
         if isinstance(event, Input.Changed) and (event.input.id or "").startswith("new-"):
@@ -127,6 +146,18 @@ class FrameStep(StepScreen):
         focus = self.query_one("#frame-focus", Select).value
         if self._loaded.touched("focus", focus):
             changes["focus"] = None if focus is Select.NULL else str(focus)
+        cards = self.query_one("#frame-cards", Select).value
+        if cards != ("anonymous" if retro.get("cards") == "anonymous" else "named"):
+            changes["cards"] = cards
+        self.query_one("#error-dots", Label).display = False
+        typed = self._typed("dots")
+        try:
+            dots = parse_count(typed) if typed else None
+        except ValidationError as err:
+            self._show_error("dots", str(err))
+            return
+        if dots != retro.get("dots"):
+            changes["dots"] = dots
         chosen = self.query_one("#frame-decisions", Picker).selected
         if set(chosen) != set(retro.get("decisions") or []):
             changes["decisions"] = chosen
@@ -163,4 +194,3 @@ class FrameStep(StepScreen):
         self.query_one("#frame-decisions", Picker).add_choice(decision)
         self.save()
         self.notify(f"Decision added: {text[:60]}", markup=False)
-

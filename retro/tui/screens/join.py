@@ -1,0 +1,47 @@
+"""Who is joining: a browser's participant says their name before entering the room."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label
+
+from retro.present.sanitize import clean
+from retro.tui.room import Room
+from retro.tui.text import LiteralInput
+
+MAX_NAME = 40
+
+
+class NameScreen(ModalScreen[str]):
+    """Ask a participant's name; a name someone in the room already has is asked twice."""
+
+    def __init__(self, room: Room) -> None:
+        super().__init__()
+        self.room = room
+        self._confirming = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="name-box"):
+            yield Label("Who is joining? Your name, as the room will see it.", markup=False)
+            yield LiteralInput(placeholder="your name", max_length=MAX_NAME, id="name")
+            yield Label("", id="name-note", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#name").focus()
+
+    @on(LiteralInput.Submitted, "#name")
+    def chosen(self, event: LiteralInput.Submitted) -> None:
+        name = " ".join(clean(event.value).split())
+        if not name:
+            return
+        here = {p.name for p in self.room.people() if p.state not in ("away", "left")}
+        if name in here and name != self._confirming:
+            self._confirming = name
+            self.query_one("#name-note", Label).update(
+                f"Someone named {name} is here already. Enter again if that is you, "
+                "or choose another name.")  # fmt: skip
+            return
+        self.dismiss(name)

@@ -1,0 +1,280 @@
+"""The room of a live retro: what a step run as a group exercise shows everyone.
+
+Participants (``retro join``) see this screen for the whole retro: it follows the step and
+the phase the facilitator sets. The facilitator sees it while the room writes, reveals,
+groups and votes; discussing is the step's own screen, with the cards in vote order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Label, OptionList
+
+from retro.errors import RetroError
+from retro.live import DISCUSS, GROUP, REVEAL, VOTE, WRITE
+from retro.model import Record, first_line
+from retro.present.format import plural
+from retro.present.sanitize import clean
+from retro.tui.room import Room
+from retro.tui.room_widgets import CardList, PhaseBar, PresencePanel
+from retro.tui.screens.base import Navigator, SessionScreen, watch_log
+from retro.tui.text import LiteralInput, period_label
+from retro.tui.widgets import STEP_TITLES, StepBar
+
+FACILITATING = frozenset({"next_phase", "extend", "exercise", "next_step", "prev_step", "home",
+                          "mark", "fold", "unfold", "take_suggestion"})  # fmt: skip
+WAITING = "Waiting for the facilitator: the retro opens here when they start it."
+
+
+class RoomScreen(SessionScreen):
+    """A step of a live retro, as one person in the room sees and works it."""
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "dot(1)", "+ dot", key_display="+"),
+        Binding("minus", "dot(-1)", "- dot", key_display="-"),
+        Binding("space", "mark", "Mark", show=False),
+        Binding("g", "fold", "Fold marked", show=False),
+        Binding("u", "unfold", "Unfold", show=False),
+        Binding("s", "take_suggestion", "Fold suggestion", show=False),
+        # the facilitator's alone (see check_action): keys a browser keeps for itself
+        # (F5, F11, Ctrl+N/T/W) are only ever the facilitator's, in a terminal
+        Binding("f5", "next_phase", "Next phase"),
+        Binding("f6", "extend", "+1 min"),
+        Binding("f7", "exercise", "Exercise on/off"),
+        Binding("pagedown", "next_step", "Next step", key_display="PgDn", priority=True),
+        Binding("pageup", "prev_step", "Previous", key_display="PgUp", priority=True),
+        Binding("escape", "home", "Home"),
+    ]
+
+    def __init__(self, room: Room, nav: Navigator) -> None:
+        super().__init__(room.session, nav)
+        self.room = room
+        self.marked: list[str] = []  # cards the facilitator marked, to fold into the first
+        self.shown_at: tuple[str | None, str | None] = (None, None)  # step and phase shown
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A participant's keys are a participant's: moving the retro on is the
+        facilitator's; a dot is given only while voting."""
+        if action in FACILITATING and self.room.role != "facilitator":
+            return False
+        if action == "dot":
+            phase = self.room.phase() if self.session.loaded else None
+            return phase is not None and phase.phase == VOTE and self.room.kind() is not None
+        return True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield StepBar("frame", (), id="step-bar")
+        with Horizontal(id="step-main"):
+            with VerticalScroll(id="room-body", can_focus=False):
+                yield Label("", id="room-title", classes="step-title", markup=False)
+                yield Label("", id="room-hint", classes="step-hint", markup=False)
+                yield PhaseBar(self.session.now, id="phase-bar")
+                yield Label("", id="room-status", classes="section", markup=False)
+                yield LiteralInput(placeholder="a card: Enter adds it", id="card-input")
+                yield CardList(id="cards")
+                yield Label("", id="suggestions", classes="step-hint", markup=False)
+                with Horizontal(classes="buttons"):
+                    yield Button("I'm done writing", id="done", compact=True)
+            yield PresencePanel(id="presence")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_room()
+        watch_log(self, self.nav, self.refresh_room)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_room()
+
+    # --- showing the room -------------------------------------------------------------
+
+    def refresh_room(self) -> None:
+        """Show the room as the log has it now (once the log is read)."""
+        room = self.room
+        retro = room.retro() if self.session.loaded else None
+        phase = room.phase() if retro is not None else None
+        step = room.step() if retro is not None else None
+        kind = room.kind() if retro is not None else None
+        if retro is not None:
+            self.sub_title = f"{clean(str(retro.get('team') or ''))} · retro {period_label(retro)}"
+        bar = self.query_one(StepBar)
+        bar.steps, bar.current = self.session.steps() if retro else (), step or ""
+        bar.refresh()
+        self.query_one(PresencePanel).show(room.people() if retro is not None else [],
+                                           writing=phase is not None and phase.phase == WRITE)
+        self.query_one(PhaseBar).show(phase if kind is not None else None)
+        title = STEP_TITLES.get(step or "", "") if retro is not None else "Waiting"
+        self.query_one("#room-title", Label).update(title)
+        hint = self._hint(retro, step, kind)
+        self.query_one("#room-hint", Label).update(hint)
+        self._show_cards(kind, phase.phase if phase is not None else None)
+        where = (step, phase.phase if phase is not None else None)
+        if where != self.shown_at:  # a new step or phase: the keys go where the work is
+            if step != self.shown_at[0]:
+                self.marked.clear()
+            self.shown_at = where
+            self._focus_first()
+
+    def _hint(self, retro: Record | None, step: str | None, kind: str | None) -> str:
+        if retro is None:
+            return WAITING
+        spec = self.session.step_spec(step or "")
+        prompt = clean(spec.prompt) if spec is not None and spec.prompt else ""
+        if kind is None:
+            return (f"{prompt}\n" if prompt else "") + (
+                "The facilitator leads this step; the room's cards come with the next steps."
+            )
+        return prompt
+
+    def _show_cards(self, kind: str | None, phase: str | None) -> None:
+        room = self.room
+        writing = kind is not None and phase in (None, WRITE)
+        self.query_one("#card-input").display = writing
+        self.query_one("#done").display = kind is not None and phase == WRITE
+        cards = self.query_one(CardList)
+        cards.display = kind is not None
+        status = self.query_one("#room-status", Label)
+        suggestions = self.query_one("#suggestions", Label)
+        suggestions.display = False
+        if kind is None:
+            status.update("")
+            return
+        view = room.view()
+        if phase == WRITE:
+            writers = [p for p in room.people() if p.state in ("writing", "done")]
+            done = sum(1 for p in writers if p.state == "done")
+            status.update(f"{len(writers) - done} writing · {done} done · "
+                          f"{plural(view.total, 'card')} ({view.yours} yours)")  # fmt: skip
+            cards.show(view.shown, {})
+            return
+        if phase == VOTE:
+            left = room.dots_left()
+            status.update(f"{left} of {room.dots()} dots left: + and - on a card "
+                          "(the counts show once the vote is closed)")  # fmt: skip
+            cards.show(view.shown, view.members, lambda c: "● " * room.my_dots_on(c["id"]))
+            return
+        if phase == DISCUSS:
+            counted: Mapping[str, int] = room.tally() or {}
+            ordered = room.ordered()
+            status.update(f"{plural(view.total, 'card')}, most dots first")
+            cards.show(ordered, view.members,
+                       lambda c: "↳ " if c.get("group_of") else f"{counted.get(c['id'], 0)}● ")
+            return
+        marks = set(self.marked)
+        status.update(plural(view.total, "card") + (
+            "  ·  Space marks, g folds the marked into the first, u unfolds, s takes a suggestion"
+            if room.role == "facilitator" and phase in (REVEAL, GROUP) else ""))  # fmt: skip
+        cards.show(view.shown, view.members, lambda c: "▣ " if c["id"] in marks else "")
+        groups = room.suggestions() if phase in (REVEAL, GROUP) else []
+        if groups:
+            suggestions.display = True
+            texts = [" + ".join(self._short(rid) for rid in group) for group in groups[:3]]
+            suggestions.update("Alike: " + "   |   ".join(texts))
+
+    def _short(self, rid: str) -> str:
+        card = self.session.record(rid)
+        return f"“{clean(first_line(str(card.get('text') or ''), 30))}”" if card else "?"
+
+    def _focus_first(self) -> None:
+        target = self.query_one("#card-input")
+        if not target.display:
+            target = self.query_one(CardList)
+        self.call_after_refresh(target.focus)
+
+    # --- everyone ---------------------------------------------------------------------
+
+    def _do(self, action: str, *args: object) -> bool:
+        """Call a room method; a refusal or a failed write is one notice (False)."""
+        try:
+            getattr(self.room, action)(*args)
+        except RetroError as err:
+            self.notify(str(err), severity="warning", markup=False, timeout=4)
+            return False
+        return True
+
+    @on(LiteralInput.Submitted, "#card-input")
+    def add_card(self, event: LiteralInput.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self._do("add_card", text):
+            event.input.value = ""
+
+    @on(Button.Pressed, "#done")
+    def done(self) -> None:
+        if self._do("done_writing"):
+            self.notify("Thanks: the room sees you are done.", timeout=3, markup=False)
+
+    def action_dot(self, delta: int) -> None:
+        card = self.query_one(CardList).current
+        if card is not None:
+            self._do("vote", card, delta)
+
+    @on(OptionList.OptionSelected, "#cards")
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a card: a dot while voting; the facilitator marks it while grouping."""
+        phase = self.room.phase()
+        if phase is not None and phase.phase == VOTE:
+            self.action_dot(1)
+        elif self.room.role == "facilitator":
+            self.action_mark()
+
+    # --- the facilitator ----------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        card = self.query_one(CardList).current
+        if card is None:
+            return
+        if card in self.marked:
+            self.marked.remove(card)
+        else:
+            self.marked.append(card)
+        self.refresh_room()
+
+    def action_fold(self) -> None:
+        if len(self.marked) < 2:
+            self.notify("Mark two cards or more with Space first: the first marked leads.",
+                        timeout=4, markup=False)  # fmt: skip
+            return
+        lead, *members = self.marked
+        self._do("fold", lead, members)
+        self.marked.clear()
+        self.refresh_room()
+
+    def action_unfold(self) -> None:
+        card = self.query_one(CardList).current
+        if card is not None:
+            self._do("unfold", card)
+
+    def action_take_suggestion(self) -> None:
+        groups = self.room.suggestions()
+        if groups:
+            lead, *members = groups[0]
+            self._do("fold", lead, members)
+
+    def action_next_phase(self) -> None:
+        self.nav.next_phase()
+
+    def action_extend(self) -> None:
+        self._do("extend", 1)
+
+    def action_exercise(self) -> None:
+        self.nav.toggle_exercise()
+
+    def action_next_step(self) -> None:
+        step = self.room.step()
+        if step:
+            self.nav.goto_step(self.session.step_after(step, +1))
+
+    def action_prev_step(self) -> None:
+        step = self.room.step()
+        if step:
+            self.nav.goto_step(self.session.step_after(step, -1))
+
+    def action_home(self) -> None:
+        self.nav.go_home()

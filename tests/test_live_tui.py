@@ -1,0 +1,184 @@
+"""The live retro's screens driven through Textual's Pilot: one app on the screen, the rest of
+the room as plain rooms over the same log (tests/test_live_room_processes.py runs every
+person as an app of their own, in separate processes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retro.config import Settings, write_config
+from retro.store import Repository
+from retro.tui.app import RetroApp
+from retro.tui.room import Room
+from retro.tui.room_widgets import CardList
+from retro.tui.screens.room import RoomScreen
+from retro.tui.screens.steps import EntryStep
+from retro.tui.session import Session
+from tests.test_tui import burst
+from tests.test_tui_themes import screen_text
+
+NOW = "2026-11-20T15:00:00+01:00"
+SIZE = (110, 34)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("RETRO_NOW", NOW)
+    config = isolated / "config" / "config.toml"
+    write_config(config, {"team": "payments", "author": "Ana", "log": str(tmp_path / "p.jsonl"),
+                          "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
+    return Settings(config_file=config)
+
+
+def person(settings: Settings, name: str, role: str = "participant") -> Room:
+    """Someone else in the room: a room over a session of their own on the same log."""
+    session = Session(settings)
+    session.load()
+    session.loaded = True
+    return Room(session, name=name, role=role)  # type: ignore[arg-type]
+
+
+def facilitator_at(settings: Settings, step: str = "outcomes", fmt: str = "outcome-retro") -> Room:
+    """Fay, who opened this sprint's retro at ``step`` and starts its exercise."""
+    fay = person(settings, "Fay", "facilitator")
+    fay.session.start_retro("current", fmt)
+    fay.session.saved_retro()
+    fay.session.remember_step(step)
+    return fay
+
+
+async def settle(app: RetroApp, pilot: object, seconds: float = 0.2) -> None:
+    """Let the app read what the others appended, and draw it."""
+    app.poll()
+    await pilot.pause(seconds)  # type: ignore[attr-defined]
+
+
+async def test_a_participant_writes_silently_then_sees_every_card(settings: Settings) -> None:
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert "Waiting for the facilitator" in screen_text(app)
+        fay = facilitator_at(settings)
+        bo = person(settings, "Bo")
+        fay.start_exercise()
+        await settle(app, pilot)
+        assert isinstance(app.screen, RoomScreen)
+        assert "writing silently" in screen_text(app)
+        burst(app, "Refunds settle in a day\r")
+        await pilot.pause(0.2)
+        bo.session.refresh()
+        bo.add_card("Chargebacks down by half")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "Refunds settle in a day" in text and "2 cards (1 yours)" in text
+        assert "Chargebacks" not in text  # the others' cards stay hidden while writing
+        fay.session.refresh()
+        fay.next_phase()
+        await settle(app, pilot)
+        assert "Chargebacks down by half" in screen_text(app)
+    cards = Repository(settings.log, author="x", team="payments").find(kinds=["outcome"])
+    assert {(c["text"], c["author"]) for c in cards} == {
+        ("Refunds settle in a day", "Ana"), ("Chargebacks down by half", "Bo")}  # fmt: skip
+
+
+async def test_votes_stay_hidden_until_the_vote_is_closed(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    cards = {c["id"]: c["text"] for c in (fay.add_card("Checkout is faster"),
+                                          fay.add_card("Fewer refund tickets"))}  # fmt: skip
+    for _ in range(3):  # write, reveal, group: now voting
+        fay.next_phase()
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        assert "voting" in screen_text(app)
+        chosen = app.screen.query_one(CardList).current
+        assert chosen in cards
+        other = next(rid for rid in cards if rid != chosen)
+        await pilot.press("plus", "plus")  # two dots on the highlighted card
+        bo = person(settings, "Bo")
+        bo.vote(chosen, 1)
+        bo.vote(other, 1)
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "1 of 3 dots left" in text
+        assert f"● ● {cards[chosen]}" in text and "●●" not in text and "3●" not in text
+        fay.session.refresh()
+        fay.next_phase()  # the vote closes: everyone sees the counts
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert f"3● {cards[chosen]}" in text and f"1● {cards[other]}" in text
+        assert text.index(cards[chosen]) < text.index(cards[other])  # most dots first
+    votes = Repository(settings.log, author="x", team="payments").find(kinds=["vote"])
+    assert sorted((v["text"], len(v["dots"])) for v in votes) == [("Ana", 2), ("Bo", 2)]
+
+
+async def test_the_facilitator_runs_the_exercise_with_keys(settings: Settings) -> None:
+    settings.config["author"] = "Fay"
+    Repository(settings.log, author="Fay", team="payments").add("output", "seed")
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        app.goto_step("outcomes")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, EntryStep)
+        await pilot.press("f7")  # a group exercise: the room's screen, writing silently
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, RoomScreen)
+        assert "writing silently" in screen_text(app)
+        bo = person(settings, "Bo")
+        bo.join()
+        bo.add_card("Disputes settle in a day")
+        bo.add_card("disputes now settle within a day")
+        await settle(app, pilot)
+        assert "Bo" in screen_text(app) and "2 cards (0 yours)" in screen_text(app)
+        await pilot.press("f5")
+        await pilot.pause(0.3)
+        assert "Alike:" in screen_text(app)  # near-duplicates suggested
+        await pilot.press("s")  # fold the suggestion
+        await pilot.pause(0.3)
+        await pilot.press("f5", "f5", "f5")  # group, vote, discuss
+        await pilot.pause(0.4)
+        assert isinstance(app.screen, EntryStep)  # discussing: the step's own form
+        assert "most dots first" in screen_text(app)
+        await pilot.press("f5")  # after the discussion: the next step
+        await pilot.pause(0.4)
+        assert app.session.retro is not None and app.session.retro["step"] == "risks"
+    cards = Repository(settings.log, author="x", team="payments").find(kinds=["outcome"])
+    members = [c for c in cards if c.get("group_of")]
+    assert len(cards) == 2 and len(members) == 1
+
+
+async def test_a_participant_can_do_only_what_a_participant_does(settings: Settings) -> None:
+    facilitator_at(settings).start_exercise()
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert titles <= {"Help", "Quit", "Keys", "Theme"}
+        for key in ("f5", "f7", "escape", "pagedown", "c", "s"):
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, RoomScreen)
+        retro = app.session.retro
+        assert retro is not None and retro["phase"] == "write" and retro["step"] == "outcomes"
+        before = set(Path(settings.log).parent.iterdir())
+        app.action_screenshot()
+        assert set(Path(settings.log).parent.iterdir()) == before
+
+
+async def test_an_anonymous_retro_records_no_author(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.session.save_frame({"cards": "anonymous"})
+    fay.start_exercise()
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        burst(app, "Nobody knows who wrote this\r")
+        await pilot.pause(0.3)
+        assert "1 card (1 yours)" in screen_text(app)  # still known here as Ana's
+    line = next(ln for ln in Path(settings.log).read_text().splitlines() if "Nobody knows" in ln)
+    card = Repository(settings.log, author="x", team="payments").find(kinds=["outcome"])[0]
+    assert card["author"] == "" and "Ana" not in line
