@@ -123,6 +123,11 @@ class Driven:
         shown: str = self.ask({"text": True})["text"]
         return shown
 
+    def peak_bytes(self) -> int:
+        """The process's peak resident memory so far, in bytes."""
+        peak: int = self.ask({"peak": True})["bytes"]
+        return peak
+
     def quit(self, timeout: float = ANSWER_SECONDS) -> int:
         """Leave the app and wait for the process to end; its exit status."""
         self.ask({"quit": True})

@@ -19,6 +19,7 @@ command, one JSON object a line, gets one JSON line back, ``{"ok": true, ...}`` 
   a timeout answers not ok with the screen's ``text``.
 - ``{"wait_not": ...}``: the same, until the screen shows none of them.
 - ``{"text": true}``: the screen's text, line by line.
+- ``{"peak": true}``: this process's peak resident memory so far, in bytes (``bytes``).
 - ``{"quit": true}``: leave the app; the process ends.
 """
 
@@ -28,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -66,6 +68,12 @@ def make_app(args: argparse.Namespace) -> RetroApp:
 def answer(**fields: Any) -> None:
     ANSWERS.write(json.dumps(fields) + "\n")
     ANSWERS.flush()
+
+
+def peak_bytes() -> int:
+    """This process's peak resident memory (``ru_maxrss``: bytes on macOS, KiB elsewhere)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def texts(value: str | list[str]) -> list[str]:
@@ -109,6 +117,8 @@ async def obey(pilot: Pilot[None], command: dict[str, Any]) -> bool:
                    command.get("timeout", 10))  # fmt: skip
     elif "text" in command:
         answer(ok=True, text=screen_text(app))
+    elif "peak" in command:
+        answer(ok=True, bytes=peak_bytes())
     else:
         answer(ok=False, error=f"unknown command: {sorted(command)}")
     return True
