@@ -2,7 +2,8 @@
 
 Each benchmark prints one line per result, ``name: ratio X.XX (target <= T) [details]``
 (``common.py`` holds what they share). ``bench_checkin.py`` times ``retro checkin``
-against a bare click program that locks, appends and fsyncs one line.
+against a bare click program that locks, appends and fsyncs one line; ``bench_live.py``
+starts a facilitator and twelve participant apps on one log (``tests/live_driver.py``).
 ``--quick`` and ``--check`` are passed on to every benchmark. The exit status is 0
 unless a benchmark failed to run, or, with ``--check``, missed a target.
 

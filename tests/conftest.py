@@ -12,6 +12,7 @@ import pytest
 from retro.config import write_config
 from retro.resources import resource_dir
 from retro.store import Repository
+from tests.live import Apps
 
 TZ = timezone(timedelta(hours=1))
 START = datetime(2026, 11, 27, 10, 30, tzinfo=TZ)
@@ -92,3 +93,12 @@ def write_data_file(folder: Path, name: str, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def live(tmp_path: Path, log_path: Path) -> Iterator[Apps]:
+    """Real app processes on the test's log (see tests/live.py), killed at the end if still
+    running."""
+    apps = Apps(log_path, "payments", tmp_path)
+    yield apps
+    apps.close()

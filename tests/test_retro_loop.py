@@ -29,7 +29,8 @@ from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.screens.home import HomeScreen
 from retro.tui.screens.steps import EntryStep
 from retro.tui.widgets import EntryTable
-from tests.test_tui import screen_text, type_text, wait_for_step
+from tests.screens import screen_text
+from tests.test_tui import type_text, wait_for_step
 
 SIZE = (120, 40)
 SPRINT_1 = "2026-11-13T15:00:00+01:00"  # a Friday, the last of sprint 1 (2 – 15 Nov)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from pathlib import Path
@@ -12,7 +11,6 @@ from hypothesis import given, strategies as st
 from rich.console import Console
 from rich.text import Text
 from textual import events
-from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -23,6 +21,7 @@ from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen
 from retro.tui.screens.steps import StepScreen
 from retro.tui.widgets import column_widths
+from tests.screens import burst, screen_text
 
 NOW = "2026-11-20T15:00:00+01:00"
 SIZE = (100, 30)
@@ -41,21 +40,6 @@ def seed_decision(settings: Settings) -> str:
     repo = Repository(settings.log, author="Lead", team="leadership")
     return repo.add("decision", "Grow self-serve revenue to 40%", fields={
         "review_by": "2026-11-01"})["id"]  # fmt: skip
-
-
-def screen_text(app: RetroApp) -> str:
-    """What the screen shows, as plain text (the screenshot's SVG, unescaped)."""
-    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
-
-
-CHARACTERS = {"\t": "tab", "\r": "enter", " ": "space"}
-
-
-def burst(app: App[None], text: str) -> None:
-    """Queue every key of ``text`` before the app handles any: what a terminal does with a
-    fast typist or an unbracketed paste (one read, many keys)."""
-    for char in text:
-        app.post_message(events.Key(CHARACTERS.get(char, char), char))
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

@@ -12,6 +12,7 @@ from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.help import HelpScreen
 from retro.tui.widgets import StepBar
+from tests.screens import screen_text
 from tests.test_tui import (
     SIZE,
     seed_decision,
@@ -19,7 +20,6 @@ from tests.test_tui import (
     type_text,
     wait_for_step,
 )
-from tests.test_tui_themes import screen_text  # line by line, as it reads
 
 CHECK_STEPS = ("frame", "follow-ups", "outcomes", "actions", "summary")
 CHECK_BAR = "1 Frame › 2 Follow-ups › 3 Outcomes › 4 Actions › 5 Summary"

@@ -16,7 +16,7 @@ from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.steps import StepScreen
 from retro.tui.widgets import CheckList, EntryTable, Picker
-from tests.test_tui import burst
+from tests.screens import burst
 
 SIZE = (110, 40)
 @pytest.fixture

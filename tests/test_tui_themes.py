@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -19,12 +17,11 @@ from retro.tui.app import RetroApp
 from retro.tui.screens.home import HomeScreen
 from retro.tui.screens.steps import StepScreen
 from retro.tui.themes import DEFAULT_THEME, builtin_theme_dir, load_themes, user_theme_dir
+from tests.screens import screen_text
 
 NOW = "2026-11-20T15:00:00+01:00"
 SIZE = (100, 30)
 SPRINT_6 = "357c0cef-8cc0-4e24-a05c-7f8ea9b144ae"  # the payments team's retro of sprint 6
-LINE_TEXT = re.compile(r'<text [^>]*x="([\d.]+)"[^>]*-line-(\d+)\)">([^<]*)</text>')
-CELL_WIDTH = 12.2  # the width of a cell in Rich's SVG export
 BUILTIN = sorted(path.stem for path in builtin_theme_dir().glob("*.toml"))
 
 GOOD = """
@@ -44,18 +41,6 @@ def config(sample_config: Path) -> Path:
 def read_config(path: Path) -> dict[str, Any]:
     with open(path, "rb") as stream:
         return tomllib.load(stream)
-
-
-def screen_text(app: RetroApp) -> str:
-    """What the screen shows, line by line: the screenshot's text put back in its columns."""
-    rows: dict[int, list[str]] = {}
-    for x, line, text in LINE_TEXT.findall(app.export_screenshot()):
-        row = rows.setdefault(int(line), [])
-        column = round(float(x) / CELL_WIDTH)
-        for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
-            row.extend(" " * (column + offset + 1 - len(row)))
-            row[column + offset] = char
-    return "\n".join("".join(row) for _, row in sorted(rows.items()))
 
 
 def messages(app: RetroApp) -> list[str]:
