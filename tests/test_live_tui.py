@@ -16,8 +16,7 @@ from retro.tui.room_widgets import CardList
 from retro.tui.screens.room import RoomScreen
 from retro.tui.screens.steps import EntryStep
 from retro.tui.session import Session
-from tests.test_tui import burst
-from tests.test_tui_themes import screen_text
+from tests.screens import burst, screen_text
 
 NOW = "2026-11-20T15:00:00+01:00"
 SIZE = (110, 34)
