@@ -529,3 +529,17 @@ def test_checkin_into_the_current_retro_records_what_its_step_records(
              run("checkin", "B").stdout.strip()]  # fmt: skip
     repo.refresh()
     assert [repo.get(rid)["kind"] for rid in cards] == ["outcome", "outcome"]
+
+
+def test_checkin_into_an_anonymous_retro_records_no_author(
+    run, isolated: Path, log_path: Path
+) -> None:
+    config = {"sprint_start": "2026-11-16", "sprint_length": "14d", "author": "Ana"}
+    write_config(isolated / "config" / "config.toml", config)
+    repo = Repository(log_path, author="Fay", team="payments")
+    repo.add("retro", "Retro", fields={"period_start": "2026-11-16", "period_end": "2026-11-29",
+                                       "step": "outcomes", "cards": "anonymous"})  # fmt: skip
+    done = run("checkin", "Refunds settle in a day", "--retro", "current")
+    assert done.exit_code == 0 and "without its author" in done.stderr
+    line = log_path.read_text().splitlines()[-1]
+    assert repo.load().get(done.stdout.strip())["author"] == "" and "Ana" not in line

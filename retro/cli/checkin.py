@@ -69,13 +69,16 @@ def checkin(
     settings = app.settings
     settings.prepare_log_folder()
     writer = Writer(settings.author, settings.clock)
+    anonymous = bool(retro and retro.get("cards") == "anonymous")  # a live retro's choice
     rec, event = writer.new_entry(kind, text.strip(), team=settings.team, fields=fields,
-                                  links=link_ids, at=at, retro=retro["id"] if retro else None)
+                                  links=link_ids, at=at, retro=retro["id"] if retro else None,
+                                  anonymous=anonymous)  # fmt: skip
     Journal(settings.log).append([event])  # the log is not read: one locked, fsynced append
     click.echo(rec["id"])
     into = f" (retro {retro['period_start']} – {retro['period_end']})" if retro else ""
+    unnamed = ", without its author (the retro's cards are anonymous)" if anonymous else ""
     click.echo(f"Recorded {kind} {rec['id'][:8]} for {clean(rec['team'])}{into} in "
-               f"{clean(str(settings.log))}", err=True)  # fmt: skip
+               f"{clean(str(settings.log))}{unnamed}", err=True)  # fmt: skip
 
 
 def named_retro(ctx: click.Context, ref: str) -> Record:
