@@ -4,6 +4,7 @@ person as an app of their own, in separate processes)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,27 @@ async def test_an_anonymous_retro_records_no_author(settings: Settings) -> None:
     line = next(ln for ln in Path(settings.log).read_text().splitlines() if "Nobody knows" in ln)
     card = Repository(settings.log, author="x", team="payments").find(kinds=["outcome"])[0]
     assert card["author"] == "" and "Ana" not in line
+
+
+async def test_the_timer_counts_down_and_rings_once(settings: Settings) -> None:
+    now = [datetime.fromisoformat(NOW)]
+    settings.__dict__["clock"] = lambda: now[0]  # a clock the test moves
+    fay = facilitator_at(settings)
+    fay.start_exercise()  # the outcomes step writes for five minutes
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    rung: list[bool] = []
+    app.bell = lambda: rung.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        assert "05:00 left" in screen_text(app)
+        now[0] += timedelta(minutes=4, seconds=30)
+        await pilot.pause(1.2)
+        assert "00:30 left" in screen_text(app) and not rung
+        now[0] += timedelta(minutes=1)
+        await pilot.pause(2.3)  # two ticks past the end: one bell
+        assert "time's up" in screen_text(app) and rung == [True]
+        assert any("Time's up" in str(n.message) for n in app._notifications)
+        fay.session.refresh()
+        fay.extend(1)  # one more minute, from now
+        await settle(app, pilot)
+        assert "01:00 left" in screen_text(app)

@@ -274,6 +274,8 @@ class RetroApp(App[None]):
         except RetroError as err:
             self.failed(err)
             return
+        if self.room.phase() is not None:  # back in a live retro: the room sees us again
+            self.enter_room()
         self.resume_at(retro.get("step"))
 
     def open_retro(self, retro_id: str, step: str | None = None) -> None:
@@ -300,6 +302,8 @@ class RetroApp(App[None]):
             self.session.remember_step(step)
             if moved and self.session.retro_id is not None:
                 self.room.arrive(step)
+            if self.room.phase() is not None:  # a group exercise: be seen in the room
+                self.enter_room()
         except RetroError as err:
             self.failed(err)
             return

@@ -69,6 +69,14 @@ class PhaseBar(Label):
             self.notify(f"Time's up: {PHASE_TITLES[phase.phase]}.", timeout=5, markup=False)
 
 
+def people_line(people: Sequence[Person]) -> str:
+    """Who is in the room, on one line: ``In the room: Fay (facilitator) · Ana ✓ · Bo ✎``."""
+    shown = [f"{clean(p.name)[:18]}{' (facilitator)' if p.role == 'facilitator' else ''}"
+             f"{'' if p.role == 'facilitator' else ' ' + STATE_MARKS.get(p.state, '')}"
+             for p in people if p.state != "left"]  # fmt: skip
+    return "In the room: " + " · ".join(shown) if shown else ""
+
+
 class PresencePanel(Vertical):
     """Who has joined the room, and who is still writing."""
 

@@ -23,6 +23,7 @@ from retro.present.sanitize import clean
 from retro.tui.room import Room
 from retro.tui.room_widgets import CardList, PhaseBar, PresencePanel
 from retro.tui.screens.base import Navigator, SessionScreen, watch_log
+from retro.tui.screens.steps import STEP_SCREENS
 from retro.tui.text import LiteralInput, period_label
 from retro.tui.widgets import STEP_TITLES, StepBar
 
@@ -124,7 +125,9 @@ class RoomScreen(SessionScreen):
         if retro is None:
             return WAITING
         spec = self.session.step_spec(step or "")
+        screen = STEP_SCREENS.get(step or "")
         prompt = clean(spec.prompt) if spec is not None and spec.prompt else ""
+        prompt = prompt or (screen.HINT if screen is not None else "")
         if kind is None:
             return (f"{prompt}\n" if prompt else "") + (
                 "The facilitator leads this step; the room's cards come with the next steps."

@@ -18,7 +18,7 @@ from retro.insights import Metrics
 from retro.live import lead_of
 from retro.model import Record, first_line, title
 from retro.tui.forms import LINK_PICKERS, EntryForm
-from retro.tui.room_widgets import PhaseBar
+from retro.tui.room_widgets import PhaseBar, people_line
 from retro.tui.screens.confirm import ConfirmScreen
 from retro.tui.screens.steps.base import StepScreen
 from retro.tui.widgets import STEP_TITLES, EntryTable, Picker, cell, entry_row
@@ -51,6 +51,7 @@ class EntryStep(StepScreen):
 
     def body(self) -> ComposeResult:
         yield PhaseBar(self.session.now, id="phase-bar")
+        yield Label("", id="room-people", markup=False)
         session = self.session
         options = {"decisions": session.decisions(), "outputs": session.retro_entries(["output"])}
         retro = session.retro or {}
@@ -84,6 +85,9 @@ class EntryStep(StepScreen):
         phase = room.phase()
         here = phase if phase is not None and phase.step == self.STEP else None
         self.query_one(PhaseBar).show(here)
+        people = self.query_one("#room-people", Label)
+        people.update(people_line(room.people()))
+        people.display = here is not None
         counted = room.tally() if here is not None else None
         self.query_one("#list-title", Label).update(
             f"{STEP_TITLES[self.STEP]} in this retro: {len(records)}"
