@@ -206,3 +206,31 @@ async def test_the_timer_counts_down_and_rings_once(settings: Settings) -> None:
         fay.extend(1)  # one more minute, from now
         await settle(app, pilot)
         assert "01:00 left" in screen_text(app)
+
+
+async def test_a_participant_changes_their_own_card_not_others(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    fay.session.save_frame({"phase": None})  # an open board: every card shown, all may write
+    fay.add_card("Fay's card")
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        burst(app, "Refunds setle in a day\r")
+        await pilot.pause(0.2)
+        cards = app.screen.query_one(CardList)
+        for target, refused in (("Fay's card", True), ("Refunds setle", False)):
+            cards.focus()
+            cards.highlighted = next(n for n in range(cards.option_count)
+                                     if target in str(cards.get_option_at_index(n).prompt))
+            before = len(app._notifications)
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            said = [str(n.message) for n in list(app._notifications)[before:]]
+            assert any("Only your own" in m for m in said) == refused
+        await pilot.press("home", *["right"] * len("Refunds set"))
+        burst(app, "t\r")  # "setle" → "settle"
+        await pilot.pause(0.3)
+    texts = {c["text"] for c in Repository(settings.log, author="x", team="p").find(
+        kinds=["outcome"])}  # fmt: skip
+    assert texts == {"Fay's card", "Refunds settle in a day"}

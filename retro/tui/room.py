@@ -134,7 +134,7 @@ class Room:
         return self._kept(f"cards {rid} {kind}",
                           lambda: self._repo.find(kinds=[kind], retro=rid))  # fmt: skip
 
-    def _own(self, card: Mapping[str, Any]) -> bool:
+    def owns(self, card: Mapping[str, Any]) -> bool:
         """Whether this person wrote ``card`` (here, or under their name)."""
         return card["id"] in self.mine or (bool(card.get("author")) and
                                            card.get("author") == self.name)  # fmt: skip
@@ -146,7 +146,7 @@ class Room:
         phase = self.phase()
         if phase is not None and phase.step != step:
             phase = None  # the exercise is on another step: this one is open to all
-        return live.cards_view(cards, phase, {card["id"] for card in cards if self._own(card)})
+        return live.cards_view(cards, phase, {card["id"] for card in cards if self.owns(card)})
 
     def suggestions(self) -> list[list[str]]:
         """The current step's near-duplicate cards, suggested as groups (ids)."""
@@ -249,7 +249,7 @@ class Room:
     def edit_card(self, rid: str, text: str) -> Record:
         """Change the text of one of this person's own cards."""
         card = self._repo.record(rid)
-        if card is None or not self._own(card):
+        if card is None or not self.owns(card):
             raise RetroError("you can change only your own cards")
         with self.session._announcing():
             return self._repo.edit(rid, text=text, anonymous=not card.get("author"))

@@ -56,6 +56,7 @@ class RoomScreen(SessionScreen):
         super().__init__(room.session, nav)
         self.room = room
         self.marked: list[str] = []  # cards the facilitator marked, to fold into the first
+        self.editing: str | None = None  # one's own card being changed in the input
         self.shown_at: tuple[str | None, str | None] = (None, None)  # step and phase shown
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -202,11 +203,15 @@ class RoomScreen(SessionScreen):
 
     @on(LiteralInput.Submitted, "#card-input")
     def add_card(self, event: LiteralInput.Submitted) -> None:
+        """Enter: add the card typed, or save the one being changed."""
         text = event.value.strip()
         if not text:
             return
-        if self._do("add_card", text):
+        editing, self.editing = self.editing, None
+        done = self._do("edit_card", editing, text) if editing else self._do("add_card", text)
+        if done:
             event.input.value = ""
+            event.input.placeholder = "a card: Enter adds it"
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:
@@ -220,10 +225,20 @@ class RoomScreen(SessionScreen):
 
     @on(OptionList.OptionSelected, "#cards")
     def selected(self, event: OptionList.OptionSelected) -> None:
-        """Enter on a card: a dot while voting; the facilitator marks it while grouping."""
+        """Enter on a card: a dot while voting; the facilitator marks it while grouping;
+        while writing, one's own card comes back into the input to be changed."""
         phase = self.room.phase()
         if phase is not None and phase.phase == VOTE:
             self.action_dot(1)
+        elif self.query_one("#card-input").display:
+            card = self.session.record(event.option.id or "")
+            if card is not None and not self.room.owns(card):
+                self.notify("Only your own cards can be changed.", timeout=3, markup=False)
+            elif card is not None:
+                field = self.query_one("#card-input", LiteralInput)
+                self.editing, field.value = card["id"], str(card.get("text") or "")
+                field.placeholder = "your card: Enter saves it"
+                field.focus()
         elif self.room.role == "facilitator":
             self.action_mark()
 
