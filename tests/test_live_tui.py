@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from retro.config import Settings, write_config
+from retro.config import Settings
 from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.room import Room
@@ -18,18 +16,12 @@ from retro.tui.screens.room import RoomScreen
 from retro.tui.screens.steps import EntryStep
 from retro.tui.session import Session
 from tests.screens import burst, screen_text
+from tests.test_tui import (
+    NOW,
+    settings as settings,  # the fixture, shared: Ana's
+)
 
-NOW = "2026-11-20T15:00:00+01:00"
 SIZE = (110, 34)
-
-
-@pytest.fixture
-def settings(tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("RETRO_NOW", NOW)
-    config = isolated / "config" / "config.toml"
-    write_config(config, {"team": "payments", "author": "Ana", "log": str(tmp_path / "p.jsonl"),
-                          "sprint_start": "2026-08-31", "sprint_length": "14d"})  # fmt: skip
-    return Settings(config_file=config)
 
 
 def person(settings: Settings, name: str, role: str = "participant") -> Room:

@@ -229,23 +229,14 @@ class RetroApp(App[None]):
     def next_phase(self) -> None:
         """F5: start the step's group exercise, or move it to its next phase (after the
         discussion: to the next step)."""
-        step = (self.session.retro or {}).get("step")
-        if not isinstance(step, str) or self.participant:
-            return
-        try:
-            if self.room.phase() is None:
-                self.room.start_exercise()
-                self.enter_room()
-            elif self.room.next_phase() is None:
-                self.leave_then(lambda: self.goto_step(self.session.step_after(step, +1)))
-                return
-        except RetroError as err:
-            self.failed(err)
-            return
-        self.show_step(step)
+        self._move_room(stop=False)
 
     def toggle_exercise(self) -> None:
         """F7: run this step as a group exercise, or no longer."""
+        self._move_room(stop=True)
+
+    def _move_room(self, *, stop: bool) -> None:
+        """Start the current step's group exercise; else move it on, or ``stop`` it."""
         step = (self.session.retro or {}).get("step")
         if not isinstance(step, str) or self.participant:
             return
@@ -253,8 +244,11 @@ class RetroApp(App[None]):
             if self.room.phase() is None:
                 self.room.start_exercise()
                 self.enter_room()
-            else:
+            elif stop:
                 self.room.stop_exercise()
+            elif self.room.next_phase() is None:
+                self.leave_then(lambda: self.goto_step(self.session.step_after(step, +1)))
+                return
         except RetroError as err:
             self.failed(err)
             return
