@@ -147,6 +147,22 @@ def test_a_participant_is_in_the_team_s_newest_open_retro(
         bo.join()
 
 
+def test_a_participant_joins_the_retro_that_runs_an_exercise(
+    config: Path, hands: Hands, ana: Room, log_path: Path
+) -> None:
+    """A newer retro left open (another format's, say) does not draw the room away."""
+    ana.start_exercise()
+    period = {key: ana.session.saved_retro()[key] for key in ("period_start", "period_end")}
+    Repository(log_path, author="Cy", team="payments").add("retro", "Retro", fields=period)
+    bo = enter(config, hands, "Bo")
+    retro = bo.retro()
+    assert retro is not None and retro["id"] == ana.session.retro_id
+    ana.stop_exercise()
+    seen(bo)
+    newest = bo.retro()
+    assert newest is not None and newest["id"] != ana.session.retro_id  # none runs: the newest
+
+
 def test_a_participant_cannot_move_the_room_on(config: Path, hands: Hands, ana: Room) -> None:
     bo = enter(config, hands, "Bo")
     bo.join()

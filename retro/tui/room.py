@@ -69,11 +69,15 @@ class Room:
 
     def retro(self) -> Record | None:
         """The room's retro: the facilitator's open retro; for a participant, the team's
-        newest retro not closed (opened in the session too), None if there is none."""
+        retro not closed that runs a group exercise, else its newest not closed (opened in
+        the session too), None if there is none."""
         if self.role == FACILITATOR:
             return self.session.retro
         retros, _ = self.session.team_retros()
-        found = next((r for r in retros if r.get("status") != "closed"), None)
+        open_ones = [r for r in retros if r.get("status") != "closed"]
+        # the one a group exercise runs in, else the newest: an old retro never closed
+        # does not draw the room away from the one the facilitator is running
+        found = next((r for r in open_ones if r.get("phase")), next(iter(open_ones), None))
         if found is not None and found["id"] != self.session.retro_id:
             self.session.open_retro(found["id"])
         return found
