@@ -144,7 +144,11 @@ class Screen:
 
     @property
     def text(self) -> str:
-        return self.ESCAPE.sub("", self.output.decode("utf-8", "replace"))
+        return self.since(0)
+
+    def since(self, start: int) -> str:
+        """What was drawn after the first ``start`` bytes of output."""
+        return self.ESCAPE.sub("", self.output[start:].decode("utf-8", "replace"))
 
     async def shows(self, page: Page, wanted: str) -> bool:
         """Wait for ``wanted`` to be drawn: True once it is, False after WAIT_MS."""
@@ -203,4 +207,17 @@ async def test_a_participant_in_the_browser_joins_the_retro_and_adds_a_card(
     assert [(c["text"], c["author"], c["retro"], c["team"]) for c in cards] == [
         (CARD, "Ana", retro, TEAM)]  # fmt: skip
     assert [p["text"] for p in logged(log, "presence")] == ["Ana"]
+    await the_palette_offers_only_a_participants_commands(page, screen)
 
+
+async def the_palette_offers_only_a_participants_commands(page: Page, screen: Screen) -> None:
+    """Ctrl+P in the browser: help, keys, quit and themes; nothing that writes a file or
+    opens another screen of the log."""
+    drawn = len(screen.output)
+    await page.keyboard.press("Control+p")
+    assert await screen.shows(page, "Keys and steps"), screen.text  # Help's, a participant's first
+    await page.wait_for_timeout(500)  # the list is drawn whole, at once
+    offered = screen.since(drawn)
+    assert "Change the current theme" in offered and "Quit the application" in offered
+    for other in ("Screenshot", "Export", "report", "check-in", "Start or resume", "Go to step"):
+        assert other not in offered, offered
