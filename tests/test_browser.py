@@ -1,7 +1,8 @@
 """``retro serve`` in a real headless browser: Debian's Chromium, driven by Playwright.
 
 The link's token is the only way to the page and its websocket; with it, the page opens
-the app, and what a person types in the browser reaches the log.
+the app as a participant (``retro join --browser``): they say who they are, and the card
+they type in the browser reaches the team's open retro in the log.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from aiohttp import web
 
-from retro.serve import TokenServer, new_token
+from retro.config import Settings
+from retro.model import Record
+from retro.store import Repository
+from tests.test_live_tui import facilitator_at
 from tests.test_serve import free_port
 
 if TYPE_CHECKING:
@@ -34,18 +36,9 @@ CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]  # fmt: skip
-# A tab running the app's quick check-in on the log and team given (argv 1 and 2), as
-# `retro checkin` does in a terminal.
-CHECKIN_TAB = """import sys
-from retro.config import Settings
-from retro.tui.app import RetroApp
-settings = Settings(log_option=sys.argv[1], team_option=sys.argv[2])
-settings.check()
-settings.prepare_log_folder()
-RetroApp(settings, start="checkin").run()
-"""
 WAIT_MS = 30_000  # the slowest step: a tab's process starting the app on a busy machine
 CARD = "Refunds take 1 day <b>now</b>"
+TEAM = "payments"  # the team served: RETRO_TEAM, as every test has it (tests/conftest.py)
 
 
 def missing() -> str | None:
@@ -60,7 +53,8 @@ def missing() -> str | None:
 @pytest.fixture(autouse=True)
 def browser_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip without Chromium or Playwright, except in CI, whose script installs both; keep
-    the browser's and the app's files in the test's folder."""
+    the browser's and the app's files in the test's folder. The facilitator's name is the
+    author the config gives: a tab that did not ask for its participant's would record as her."""
     if reason := missing():
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: .ci/run should have installed it")
@@ -68,6 +62,7 @@ def browser_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RETRO_CONFIG", str(tmp_path / "home" / "config.toml"))
     monkeypatch.setenv("RETRO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RETRO_AUTHOR", "Fay")
 
 
 @pytest.fixture
@@ -116,6 +111,7 @@ async def test_the_page_and_its_websocket_need_the_links_token(
 ) -> None:
     base, token = cli_server.split("/?token=")
     page = await new_page(browser, cli_server)
+    screen = Screen(page)
     for wrong in ("/", "/?token=", f"/?token={token[:-1]}", f"/?token={token}x"):
         response = await page.goto(base + wrong)
         assert response is not None and response.status == 403, wrong
@@ -124,29 +120,13 @@ async def test_the_page_and_its_websocket_need_the_links_token(
     assert response is not None and response.status == 200
     assert response.headers["referrer-policy"] == "no-referrer"
     await page.locator("#terminal .xterm").wait_for(timeout=WAIT_MS)  # the terminal is drawn
+    assert await screen.shows(page, "Who is joining?"), screen.text  # and the app in it
     opened = await page.evaluate("""url => new Promise(done => {
         const socket = new WebSocket(url);
         socket.onopen = () => done(true);
         socket.onerror = () => done(false);
     })""", f"{base.replace('http', 'ws', 1)}/ws/{token[:-1]}?width=80&height=24")  # fmt: skip
     assert opened is False
-
-
-@pytest.fixture
-async def checkin_server(tmp_path: Path) -> AsyncIterator[str]:
-    """retro's token server, each tab running the quick check-in on the test's log: the
-    link to share."""
-    port = free_port()
-    command = [sys.executable, "-c", CHECKIN_TAB, str(tmp_path / "log.jsonl"), "payments"]
-    server = TokenServer(shlex.join(command), token=new_token(), host="127.0.0.1", port=port,
-                         public_url=f"http://127.0.0.1:{port}")  # fmt: skip
-    runner = web.AppRunner(await server._make_app())
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield server.link()
-    finally:
-        await runner.cleanup()
 
 
 class Screen:
@@ -164,7 +144,11 @@ class Screen:
 
     @property
     def text(self) -> str:
-        return self.ESCAPE.sub("", self.output.decode("utf-8", "replace"))
+        return self.since(0)
+
+    def since(self, start: int) -> str:
+        """What was drawn after the first ``start`` bytes of output."""
+        return self.ESCAPE.sub("", self.output[start:].decode("utf-8", "replace"))
 
     async def shows(self, page: Page, wanted: str) -> bool:
         """Wait for ``wanted`` to be drawn: True once it is, False after WAIT_MS."""
@@ -175,44 +159,65 @@ class Screen:
         return False
 
 
-async def save(page: Page, log: Path) -> None:
-    """Press Enter until the form saves: it refuses while the log is still loading, a
-    moment after the form is drawn. The log is written before the app ends."""
-    from playwright.async_api import TimeoutError as Timeout
-
-    for _ in range(10):
-        await page.keyboard.press("Enter")
-        try:
-            await page.locator("body.-closed").wait_for(state="attached", timeout=2_000)
-            return
-        except Timeout:
-            if log.exists() and log.stat().st_size:
-                return  # saved, the app is ending: another Enter might save twice
-
-
-def logged(log: Path) -> list[dict[str, object]]:
-    """The entries of ``log``, as ``retro log --format json`` prints them."""
-    done = subprocess.run([sys.executable, "-m", "retro", "--log", str(log), "log", "--format",
-                           "json"], capture_output=True, text=True, check=True)  # fmt: skip
+def logged(log: Path, kind: str) -> list[dict[str, object]]:
+    """The records of ``kind`` in ``log``, as ``retro log --format json`` prints them."""
+    done = subprocess.run([sys.executable, "-m", "retro", "--log", str(log), "log", "--kind",
+                           kind, "--format", "json"], capture_output=True, text=True,
+                          check=True)  # fmt: skip
     entries: list[dict[str, object]] = json.loads(done.stdout)
     return entries
 
 
-async def test_a_card_typed_in_the_browser_reaches_the_log(
-    tmp_path: Path, checkin_server: str, browser: Browser
-) -> None:
-    page = await new_page(browser, checkin_server)
-    screen = Screen(page)
-    response = await page.goto(checkin_server)
-    assert response is not None and response.status == 200
-    await page.locator("body.-first-byte").wait_for(state="attached", timeout=WAIT_MS)
-    assert await screen.shows(page, "Quick check-in"), screen.text
-    # Keys go to the terminal's input; a click would reach the app as well and focus the
-    # field under the pointer.
+async def appears(page: Page, log: Path, kind: str) -> list[Record]:
+    """Wait for a record of ``kind`` to reach ``log``: the records of that kind (none after
+    WAIT_MS)."""
+    for _ in range(WAIT_MS // 200):
+        if log.exists() and (found := Repository(log, author="-", team=TEAM).find(kinds=[kind])):
+            return found
+        await page.wait_for_timeout(200)
+    return []
+
+
+async def type_line(page: Page, text: str) -> None:
+    """Type ``text`` and Enter into the page's terminal. Keys go to the terminal's input; a
+    click would reach the app as well and focus the field under the pointer."""
     await page.locator("#terminal .xterm-helper-textarea").focus()
-    await page.keyboard.type(CARD)
-    assert await screen.shows(page, CARD), screen.text  # echoed by the app, as typed
-    await save(page, tmp_path / "log.jsonl")
-    await page.locator("body.-closed").wait_for(state="attached", timeout=WAIT_MS)
-    entries = logged(tmp_path / "log.jsonl")
-    assert [(e["kind"], e["text"], e["team"]) for e in entries] == [("outcome", CARD, "payments")]
+    await page.keyboard.type(text)
+    await page.keyboard.press("Enter")
+
+
+async def test_a_participant_in_the_browser_joins_the_retro_and_adds_a_card(
+    tmp_path: Path, cli_server: str, browser: Browser
+) -> None:
+    log = tmp_path / "log.jsonl"
+    fay = facilitator_at(Settings(log_option=str(log)))  # the room writes the step's outcomes
+    fay.start_exercise()
+    retro = fay.session.saved_retro()["id"]
+    page = await new_page(browser, cli_server)
+    screen = Screen(page)
+    await page.goto(cli_server)
+    assert await screen.shows(page, "Who is joining?"), screen.text
+    await type_line(page, "Ana")
+    presences = await appears(page, log, "presence")  # named, so in the room
+    assert [(p["text"], p["retro"]) for p in presences] == [("Ana", retro)]
+    assert await screen.shows(page, "writing silently"), screen.text
+    await type_line(page, CARD)
+    assert await appears(page, log, "outcome"), screen.text
+    cards = logged(log, "outcome")
+    assert [(c["text"], c["author"], c["retro"], c["team"]) for c in cards] == [
+        (CARD, "Ana", retro, TEAM)]  # fmt: skip
+    assert [p["text"] for p in logged(log, "presence")] == ["Ana"]
+    await the_palette_offers_only_a_participants_commands(page, screen)
+
+
+async def the_palette_offers_only_a_participants_commands(page: Page, screen: Screen) -> None:
+    """Ctrl+P in the browser: help, keys, quit and themes; nothing that writes a file or
+    opens another screen of the log."""
+    drawn = len(screen.output)
+    await page.keyboard.press("Control+p")
+    assert await screen.shows(page, "Keys and steps"), screen.text  # Help's, a participant's first
+    await page.wait_for_timeout(500)  # the list is drawn whole, at once
+    offered = screen.since(drawn)
+    assert "Change the current theme" in offered and "Quit the application" in offered
+    for other in ("Screenshot", "Export", "report", "check-in", "Start or resume", "Go to step"):
+        assert other not in offered, offered
