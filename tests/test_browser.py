@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -208,6 +209,12 @@ async def test_a_participant_in_the_browser_joins_the_retro_and_adds_a_card(
         (CARD, "Ana", retro, TEAM)]  # fmt: skip
     assert [p["text"] for p in logged(log, "presence")] == ["Ana"]
     await the_palette_offers_only_a_participants_commands(page, screen)
+    await page.close()  # the tab's app ends: the room sees Ana leave
+    for _ in range(WAIT_MS // 200):
+        if logged(log, "presence")[0].get("left_at"):
+            break
+        time.sleep(0.2)
+    assert logged(log, "presence")[0].get("left_at")
 
 
 async def the_palette_offers_only_a_participants_commands(page: Page, screen: Screen) -> None:

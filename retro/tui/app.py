@@ -330,12 +330,11 @@ class RetroApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, once nothing typed would be lost."""
+        self.leave_then(self.exit)
 
-        def leave() -> None:
-            self.leave_room()
-            self.exit()
-
-        self.leave_then(leave)
+    def on_unmount(self) -> None:
+        """However the app ends (Ctrl+Q, a closed browser tab), the room sees it leave."""
+        self.leave_room()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
