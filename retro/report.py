@@ -9,15 +9,50 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from retro import scope
 from retro.insights import LinkIndex, Metrics, by_id, link_index, metrics, moment
 from retro.model import Record, title
 
 NO_PERIOD = "check-ins"
+# The fields of a record the report reads (text only for a decision's title): a record
+# cut down to them gives the very same report (see :func:`slimmer`).
+REPORT_FIELDS = frozenset({
+    "id", "kind", "team", "created_at", "retro", "links", "text", "period_start", "period_end",
+    "focus", "format", "decisions", "alias_of", "review_by", "before", "after",
+    "confidence_before", "confidence_after", "learned_at", "applies_to", "discovered_at",
+    "needed_at", "on", "status",
+})  # fmt: skip
+_SHARED = ("id", "kind", "team", "retro", "focus", "status", "alias_of")  # repeated values
+_ID_LISTS = ("links", "applies_to", "decisions")  # lists of ids: each id is a record's
+
+
+def slimmer() -> Callable[[Record], Record]:
+    """A function that cuts a record down to what :func:`build_report` reads of it, each
+    text many records share (a team, an id and the links to it) kept once: a whole log's
+    records then fit in memory."""
+    shared: dict[Any, Any] = {}
+    share = shared.setdefault
+
+    def slim(rec: Record) -> Record:
+        kept = {key: value for key, value in rec.items() if key in REPORT_FIELDS}
+        if rec.get("kind") != "decision":
+            kept.pop("text", None)
+        for key in _SHARED:
+            value = kept.get(key)
+            if type(value) is str:
+                kept[key] = share(value, value)
+        for key in _ID_LISTS:
+            ids = kept.get(key)
+            if ids and type(ids) is list:
+                kept[key] = [share(rid, rid) if type(rid) is str else rid for rid in ids]
+        return kept
+
+    return slim
 
 
 @dataclass(frozen=True)

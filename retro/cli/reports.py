@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from retro.present import tables as plain
 from retro.present.csv import to_csv
 from retro.present.format import plural
 from retro.present.json import records_json, safe_json
-from retro.report import Report, build_report
+from retro.report import Report, build_report, slimmer
 
 REPORT_TABLES = ("teams", "decisions", "fragmentation", "dependencies", "entries")
 
@@ -42,8 +42,11 @@ def emit(text: str, output: Path | None) -> None:
     emit_chunks([text.encode() + ending], output)
 
 
-def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record], str, int]:
-    """The current records of the named logs merged in memory, or of the configured log.
+def load_records(ctx: click.Context, logs: Sequence[Path],
+                 view: Callable[[Record], Record] | None = None,
+                 ) -> tuple[list[Record], str, int]:  # fmt: skip
+    """The current records of the named logs merged in memory, or of the configured log,
+    each as ``view`` shows it if given (only what it shows is kept).
 
     Damaged lines are skipped with a warning; the exit code returned says so.
     """
@@ -52,7 +55,8 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
         code = report_damage(repo)
         if code:
             warn("the report leaves those lines out")
-        return list(repo.each()), input_names([repo.path]), code
+        found = repo.each()
+        return list(found if view is None else map(view, found)), input_names([repo.path]), code
     from retro.store.repository import Repository, union_records
 
     settings = app_context(ctx).settings
@@ -68,7 +72,7 @@ def load_records(ctx: click.Context, logs: Sequence[Path]) -> tuple[list[Record]
         warn(f"warning: {repo.path}: {len(bad)} damaged lines skipped, the first {bad[0]}")
     if damaged:
         warn("run `retro verify --log LOG` for the full report; the report leaves those lines out")
-    return union_records(repos), input_names(logs), EXIT_DAMAGED if damaged else 0
+    return union_records(repos, view), input_names(logs), EXIT_DAMAGED if damaged else 0
 
 
 def input_names(paths: Sequence[Path], *, most: int = 5) -> str:
@@ -100,7 +104,8 @@ def report(
     """
     if fmt == "text" and output is not None:
         raise click.UsageError("--format text prints to the terminal; use md or html for -o")
-    records, source, code = load_records(ctx, logs)
+    entries = fmt == "csv" and table == "entries"  # every field: else what the report reads
+    records, source, code = load_records(ctx, logs, None if entries else slimmer())
     result = build_report(records, teams=teams, since=since, until=until)
     counts = f"{plural(len(result.teams), 'team')}, {plural(len(records), 'entry', 'entries')}"
     scope = f"{counts}, from {source}"

@@ -585,10 +585,14 @@ def _base(head: Head) -> Event:
     return {"rev": head.rev, "life": head.rank_life}
 
 
-def union_records(repos: Sequence[Repository]) -> list[Record]:
+def union_records(repos: Sequence[Repository],
+                  view: Callable[[Record], Record] | None = None) -> list[Record]:  # fmt: skip
     """The current records of several logs taken together, oldest first: each record's
     greatest revision among them, as a merge of the logs would hold (without a merge's
-    checks of whom it trusts), read through each log's snapshot."""
+    checks of whom it trusts), read through each log's snapshot; each given as ``view``
+    shows it, if given (only what is shown is kept)."""
+    if len(repos) == 1:  # the union of one log is the log: no need to hold every head
+        return list(map(view or dict, repos[0].each()))
     best: dict[str, tuple[tuple[int, int, str], tuple[float, int, int], int, int]] = {}
     for index, repo in enumerate(repos):
         repo._ensure()
@@ -601,5 +605,7 @@ def union_records(repos: Sequence[Repository]) -> list[Record]:
                 best[rid] = (rank, (created or 0.0, index, seq or 0), off, size)
     chosen = sorted((place, rank[2], off, size) for rank, place, off, size in best.values()
                     if not rank[1])  # fmt: skip
-    return [repos[place[1]]._snapshot.event_at(rev, off, size)["rec"]
-            for place, rev, off, size in chosen]  # fmt: skip
+    del best
+    found = (repos[place[1]]._snapshot.event_at(rev, off, size)["rec"]
+             for place, rev, off, size in chosen)  # fmt: skip
+    return list(found if view is None else map(view, found))
