@@ -4,6 +4,7 @@ person as an app of their own, in separate processes)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,17 @@ async def test_an_anonymous_retro_records_no_author(settings: Settings) -> None:
     line = next(ln for ln in Path(settings.log).read_text().splitlines() if "Nobody knows" in ln)
     card = Repository(settings.log, author="x", team="payments").find(kinds=["outcome"])[0]
     assert card["author"] == "" and "Ana" not in line
+
+
+async def test_a_large_suggested_group_is_named_by_its_first_cards(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    for number in range(1, 6):
+        fay.add_card(f"Refunds {number}")
+    fay.next_phase()  # reveal: the five are alike
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        text = screen_text(app)
+        named = r"“Refunds \d”"
+        assert re.search(rf"Alike: {named} \+ {named} \+ {named} \+ 2 more", text), text
