@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.widgets import LoadingIndicator
 
 from retro.config import Settings, write_config
 from retro.store import Repository
@@ -15,7 +16,7 @@ from retro.tui.app import RetroApp
 from retro.tui.room import Room
 from retro.tui.room_widgets import CardList
 from retro.tui.screens.room import RoomScreen
-from retro.tui.screens.steps import EntryStep
+from retro.tui.screens.steps import EntryStep, StepScreen
 from retro.tui.session import Session
 from tests.screens import burst, screen_text
 
@@ -196,3 +197,16 @@ async def test_a_large_suggested_group_is_named_by_its_first_cards(settings: Set
         text = screen_text(app)
         named = r"“Refunds \d”"
         assert re.search(rf"Alike: {named} \+ {named} \+ {named} \+ 2 more", text), text
+
+
+async def test_the_facilitators_app_animates_nothing_behind_the_retro(settings: Settings) -> None:
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        assert isinstance(app.screen, StepScreen)  # the retro, in front of home
+        spinning = [w for screen in app.screen_stack for w in screen.query(LoadingIndicator)
+                    if w.display]  # fmt: skip
+        assert not spinning  # home's, behind, would redraw 16 times a second all along
+        app.go_home()
+        await pilot.pause(0.2)
+        assert "Retros of payments" in screen_text(app)
