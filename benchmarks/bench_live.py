@@ -133,17 +133,30 @@ def type_cards(driven: Driven, name: str) -> None:
     driven.wait(*all_written(CARDS_EACH), timeout=SHOWN_LIMIT)
 
 
-def write_and_reveal(facilitator: Driven, participants: list[Driven],
-                     people: list[str]) -> tuple[float, float]:  # fmt: skip
-    """Every participant's cards, then the reveal: when the writing began and the reveal."""
+def write(facilitator: Driven, participants: list[Driven], people: list[str]) -> float:
+    """Start the silent writing and type every participant's cards; when the writing began."""
     facilitator.press(*START_KEYS)
     together([lambda d=d: d.wait(*WRITING, timeout=SHOWN_LIMIT) for d in participants])
     began = time.time()
     together([lambda d=d, n=n: type_cards(d, n)
               for d, n in zip(participants, people, strict=True)])  # fmt: skip
-    revealed = time.time()
-    facilitator.press(*REVEAL_KEYS)
-    return began, revealed
+    return began
+
+
+def reveal(facilitator: Driven, participants: list[Driven],
+           total: int) -> tuple[float, list[float]]:  # fmt: skip
+    """Reveal the cards; when, and when each participant's screen showed all ``total``.
+
+    Every participant is watching before the key is pressed: a screen's time is when it
+    showed them, not when it was asked (the facilitator's key returns only once their own
+    screen is drawn).
+    """
+    with ThreadPoolExecutor(max_workers=len(participants)) as pool:
+        watching = [pool.submit(d.wait, *all_shown(total), timeout=SHOWN_LIMIT)
+                    for d in participants]  # fmt: skip
+        revealed = time.time()
+        facilitator.press(*REVEAL_KEYS)
+        return revealed, [future.result() for future in watching]
 
 
 @dataclass
@@ -162,9 +175,8 @@ def run_room(apps: Apps, people: list[str], env: dict[str, str], retro_id: str) 
     """Open the room, write, reveal, and wait for every screen to show every card."""
     total = len(people) * CARDS_EACH
     facilitator, participants = open_room(apps, people, env)
-    began, revealed = write_and_reveal(facilitator, participants, people)
-    shown = together([lambda d=d: d.wait(*all_shown(total), timeout=SHOWN_LIMIT)
-                      for d in participants])  # fmt: skip
+    began = write(facilitator, participants, people)
+    revealed, shown = reveal(facilitator, participants, total)
     written = cards_in_log(apps.log, retro_id)
     if written != total:
         raise SystemExit(f"bench_live: {written} cards of {total} reached the log")
