@@ -4,8 +4,11 @@ person as an app of their own, in separate processes)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from textual.widgets import LoadingIndicator
 
 from retro.config import Settings
 from retro.store import Repository
@@ -13,7 +16,7 @@ from retro.tui.app import RetroApp
 from retro.tui.room import Room
 from retro.tui.room_widgets import CardList
 from retro.tui.screens.room import RoomScreen
-from retro.tui.screens.steps import EntryStep
+from retro.tui.screens.steps import EntryStep, StepScreen
 from retro.tui.session import Session
 from tests.screens import burst, screen_text
 from tests.test_tui import (
@@ -226,3 +229,30 @@ async def test_a_participant_changes_their_own_card_not_others(settings: Setting
     texts = {c["text"] for c in Repository(settings.log, author="x", team="p").find(
         kinds=["outcome"])}  # fmt: skip
     assert texts == {"Fay's card", "Refunds settle in a day"}
+
+
+async def test_a_large_suggested_group_is_named_by_its_first_cards(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    for number in range(1, 6):
+        fay.add_card(f"Refunds {number}")
+    fay.next_phase()  # reveal: the five are alike
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        text = screen_text(app)
+        named = r"“Refunds \d”"
+        assert re.search(rf"Alike: {named} \+ {named} \+ {named} \+ 2 more", text), text
+
+
+async def test_the_facilitators_app_animates_nothing_behind_the_retro(settings: Settings) -> None:
+    app = RetroApp(settings, start="run", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        assert isinstance(app.screen, StepScreen)  # the retro, in front of home
+        spinning = [w for screen in app.screen_stack for w in screen.query(LoadingIndicator)
+                    if w.display]  # fmt: skip
+        assert not spinning  # home's, behind, would redraw 16 times a second all along
+        app.go_home()
+        await pilot.pause(0.2)
+        assert "Retros of payments" in screen_text(app)

@@ -67,9 +67,16 @@ class HomeScreen(SessionScreen):
         if self.session.loaded:
             self.call_after_refresh(self.refresh_data)
 
+    def on_screen_suspend(self) -> None:
+        """Behind another screen, the loading indicator stops: it redraws 16 times a second,
+        and a retro can last an hour (it comes back on resume if the log is still loading)."""
+        self.query_one("#loading").display = False
+
     def on_screen_resume(self) -> None:
         if self.ready and self.session.loaded:
             self.refresh_data()
+        elif self.ready:
+            self.query_one("#loading").display = True
 
     def refresh_data(self) -> None:
         """Fill the tables from the log (they cut their cells again once they have a width).

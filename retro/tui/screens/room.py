@@ -30,6 +30,7 @@ from retro.tui.widgets import STEP_TITLES, StepBar
 FACILITATING = frozenset({"next_phase", "extend", "exercise", "next_step", "prev_step", "home",
                           "mark", "fold", "unfold", "take_suggestion"})  # fmt: skip
 WAITING = "Waiting for the facilitator: the retro opens here when they start it."
+ALIKE_GROUPS, ALIKE_CARDS = 3, 3  # the suggestions shown, and the cards of each named
 
 
 class RoomScreen(SessionScreen):
@@ -177,8 +178,14 @@ class RoomScreen(SessionScreen):
         groups = room.suggestions() if phase in (REVEAL, GROUP) else []
         if groups:
             suggestions.display = True
-            texts = [" + ".join(self._short(rid) for rid in group) for group in groups[:3]]
+            texts = [self._alike(group) for group in groups[:ALIKE_GROUPS]]
             suggestions.update("Alike: " + "   |   ".join(texts))
+
+    def _alike(self, group: list[str]) -> str:
+        """A suggested group in a few words: its first cards, and how many more it holds."""
+        more = len(group) - ALIKE_CARDS
+        named = " + ".join(self._short(rid) for rid in group[:ALIKE_CARDS])
+        return named + (f" + {more} more" if more > 0 else "")
 
     def _short(self, rid: str) -> str:
         card = self.session.record(rid)
