@@ -37,8 +37,8 @@ class RoomScreen(SessionScreen):
     """A step of a live retro, as one person in the room sees and works it."""
 
     BINDINGS = [
-        Binding("plus,equals_sign", "dot(1)", "+ dot", key_display="+"),
-        Binding("minus", "dot(-1)", "- dot", key_display="-"),
+        Binding("plus,equals_sign", "dot(1)", "Dot", key_display="+"),
+        Binding("minus", "dot(-1)", "Take a dot back", key_display="-"),
         Binding("space", "mark", "Mark", show=False),
         Binding("g", "fold", "Fold marked", show=False),
         Binding("u", "unfold", "Unfold", show=False),
