@@ -7,6 +7,7 @@ a deliberate change with ``pytest tests/test_snapshots.py --snapshot-update``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
 from retro.config import Settings
+from retro.store import Repository
 from retro.tui.app import RetroApp
 from retro.tui.screens.checkin import CheckinScreen
 from retro.tui.screens.help import HelpScreen
 from retro.tui.screens.home import HomeScreen
+from retro.tui.screens.room import RoomScreen
 from retro.tui.screens.steps import StepScreen
 from retro.tui.widgets import Picker
 
@@ -183,4 +186,29 @@ def test_help(snap_compare: Compare, settings: Settings) -> None:
             raise AssertionError(f"help never opened: on {pilot.app.screen!r}")
 
     app = RetroApp(settings, poll=False)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_room_revealed(snap_compare: Compare, settings: Settings) -> None:
+    """A participant's screen once the room's cards are revealed: the phase and its timer,
+    every card of the step, the near-duplicates suggested, who is in the room."""
+    repo = Repository(settings.log, author="Fay", team="payments")
+    repo.edit(SPRINT_6, fields={"status": "open", "step": "risks", "phase": "reveal",
+                                "phase_started_at": "2026-11-20T14:58:00+01:00",
+                                "phase_ends_at": "2026-11-20T15:01:30+01:00"})  # fmt: skip
+    for minute, (who, text) in enumerate([("Ana", "Chargeback fines from the old processor"),
+                                          ("Bo", "Chargeback fines: the old processor"),
+                                          ("Cy", "On-call paged at night by retries")]):
+        repo.author = who
+        repo.add("risk", text, retro=SPRINT_6, at=datetime.fromisoformat(
+            f"2026-11-20T14:5{minute}:00+01:00"))  # fmt: skip
+    for who, role in (("Fay", "facilitator"), ("Bo", "participant")):
+        repo.author = who
+        repo.add("presence", who, retro=SPRINT_6, fields={
+            "role": role, "seen_at": "2026-11-20T14:59:00+01:00"})  # fmt: skip
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot, lambda screen: isinstance(screen, RoomScreen), "the room")
+
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -59,6 +59,7 @@ class RoomScreen(SessionScreen):
         self.marked: list[str] = []  # cards the facilitator marked, to fold into the first
         self.editing: str | None = None  # one's own card being changed in the input
         self.shown_at: tuple[str | None, str | None] = (None, None)  # step and phase shown
+        self.ready = False  # set once the room is shown as the log has it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A participant's keys are a participant's: moving the retro on is the
@@ -116,6 +117,7 @@ class RoomScreen(SessionScreen):
         hint = self._hint(retro, step, kind)
         self.query_one("#room-hint", Label).update(hint)
         self._show_cards(kind, phase.phase if phase is not None else None)
+        self.ready = self.session.loaded
         where = (step, phase.phase if phase is not None else None)
         if where != self.shown_at:  # a new step or phase: the keys go where the work is
             if step != self.shown_at[0]:
