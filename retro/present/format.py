@@ -6,6 +6,7 @@ same everywhere and a change of wording is made once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -66,6 +67,11 @@ def risk(value: Any, form: str = RISK_CELL) -> str | None:
         return form.format(likelihood=likelihood, impact=impact, score=risk_score(value))
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def author_of(rec: Mapping[str, Any]) -> str:
+    """Who recorded an entry: ``anonymous`` for a card of an anonymous live retro."""
+    return str(rec.get("author") or "anonymous")
 
 
 def plural(count: int, word: str, many: str = "") -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from retro.insights import chronological, moment
 from retro.model import ENTRY_KINDS, Record, title
-from retro.present.format import DASH, RISK_SCORE, plural, risk
+from retro.present.format import DASH, RISK_SCORE, author_of, plural, risk
 from retro.present.sanitize import clean
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def _field_value(kind: str, name: str, value: Any, known: Mapping[str, Record]) 
 def _entry_line(rec: Record, known: Mapping[str, Record]) -> str:
     """``- **text** — team · author · day · field: value …`` for one entry."""
     kind = str(rec.get("kind", ""))
-    parts = [md_value(rec.get("team")), md_value(rec.get("author")), md_day(rec.get("created_at"))]
+    parts = [md_value(rec.get("team")), md_value(author_of(rec)), md_day(rec.get("created_at"))]
     for name in _reading_order(rec):
         value = rec[name]
         if name in _SHOWN or value is None or value in ("", []):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from retro.model import COMMON_FIELDS, KIND_FIELDS, Record, title
-from retro.present.format import DASH, RISK_FIELD, day_of, risk
+from retro.present.format import DASH, RISK_FIELD, author_of, day_of, risk
 from retro.present.sanitize import clean
 
 KIND_STYLES = {
@@ -68,7 +68,7 @@ def entries_table(records: Sequence[Record], *, total: int, width: int | None = 
             Text(kind, style=KIND_STYLES.get(kind, "")),
             Text(day_of(rec.get("created_at"))),
             Text(clean(rec["team"])),
-            Text(clean(rec["author"])),
+            Text(clean(author_of(rec))),
             Text(clean(title(rec, 500))),
         ]
         if not teams:
