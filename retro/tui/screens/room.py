@@ -139,46 +139,64 @@ class RoomScreen(SessionScreen):
         return prompt
 
     def _show_cards(self, kind: str | None, phase: str | None) -> None:
-        room = self.room
-        writing = kind is not None and phase in (None, WRITE)
-        self.query_one("#card-input").display = writing
+        """The step's cards as this phase shows them, and the line above them."""
+        self.query_one("#card-input").display = kind is not None and phase in (None, WRITE)
         self.query_one("#done").display = kind is not None and phase == WRITE
-        cards = self.query_one(CardList)
-        cards.display = kind is not None
-        status = self.query_one("#room-status", Label)
-        suggestions = self.query_one("#suggestions", Label)
-        suggestions.display = False
+        self.query_one(CardList).display = kind is not None
+        self.query_one("#suggestions").display = False
         if kind is None:
-            status.update("")
-            return
-        view = room.view()
-        if phase == WRITE:
-            writers = [p for p in room.people() if p.state in ("writing", "done")]
-            done = sum(1 for p in writers if p.state == "done")
-            status.update(f"{len(writers) - done} writing · {done} done · "
-                          f"{plural(view.total, 'card')} ({view.yours} yours)")  # fmt: skip
-            cards.show(view.shown, {})
-            return
-        if phase == VOTE:
-            left = room.dots_left()
-            status.update(f"{left} of {room.dots()} dots left: + and - on a card "
-                          "(the counts show once the vote is closed)")  # fmt: skip
-            cards.show(view.shown, view.members, lambda c: "● " * room.my_dots_on(c["id"]))
-            return
-        if phase == DISCUSS:
-            counted: Mapping[str, int] = room.tally() or {}
-            ordered = room.ordered()
-            status.update(f"{plural(view.total, 'card')}, most dots first")
-            cards.show(ordered, view.members,
-                       lambda c: "↳ " if c.get("group_of") else f"{counted.get(c['id'], 0)}● ")
-            return
+            self._status("")
+        elif phase == WRITE:
+            self._show_writing()
+        elif phase == VOTE:
+            self._show_voting()
+        elif phase == DISCUSS:
+            self._show_discussion()
+        else:
+            self._show_board(phase)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#room-status", Label).update(text)
+
+    def _show_writing(self) -> None:
+        """One's own cards, and of the others only how many."""
+        view = self.room.view()
+        writers = [p for p in self.room.people() if p.state in ("writing", "done")]
+        done = sum(1 for p in writers if p.state == "done")
+        self._status(f"{len(writers) - done} writing · {done} done · "
+                     f"{plural(view.total, 'card')} ({view.yours} yours)")  # fmt: skip
+        self.query_one(CardList).show(view.shown, {})
+
+    def _show_voting(self) -> None:
+        """Every card with one's own dots on it; nobody's counts."""
+        room, view = self.room, self.room.view()
+        self._status(f"{room.dots_left()} of {room.dots()} dots left: + and - on a card "
+                     "(the counts show once the vote is closed)")  # fmt: skip
+        self.query_one(CardList).show(view.shown, view.members,
+                                      lambda c: "● " * room.my_dots_on(c["id"]))  # fmt: skip
+
+    def _show_discussion(self) -> None:
+        """The cards most dots first, with their dots."""
+        view = self.room.view()
+        counted: Mapping[str, int] = self.room.tally() or {}
+        self._status(f"{plural(view.total, 'card')}, most dots first")
+        self.query_one(CardList).show(
+            self.room.ordered(), view.members,
+            lambda c: "↳ " if c.get("group_of") else f"{counted.get(c['id'], 0)}● ")
+
+    def _show_board(self, phase: str | None) -> None:
+        """Every card (revealed, grouping, or a step that is no exercise), the marked ones
+        marked, and the groups suggested."""
+        view, grouping = self.room.view(), phase in (REVEAL, GROUP)
+        keys = ("  ·  Space marks, g folds the marked into the first, u unfolds, s takes a "
+                "suggestion") if grouping and self.room.role == "facilitator" else ""  # fmt: skip
+        self._status(plural(view.total, "card") + keys)
         marks = set(self.marked)
-        status.update(plural(view.total, "card") + (
-            "  ·  Space marks, g folds the marked into the first, u unfolds, s takes a suggestion"
-            if room.role == "facilitator" and phase in (REVEAL, GROUP) else ""))  # fmt: skip
-        cards.show(view.shown, view.members, lambda c: "▣ " if c["id"] in marks else "")
-        groups = room.suggestions() if phase in (REVEAL, GROUP) else []
+        self.query_one(CardList).show(view.shown, view.members,
+                                      lambda c: "▣ " if c["id"] in marks else "")  # fmt: skip
+        groups = self.room.suggestions() if grouping else []
         if groups:
+            suggestions = self.query_one("#suggestions", Label)
             suggestions.display = True
             texts = [self._alike(group) for group in groups[:ALIKE_GROUPS]]
             suggestions.update("Alike: " + "   |   ".join(texts))
