@@ -25,9 +25,9 @@ REPORT_FIELDS = frozenset({
     "id", "kind", "team", "created_at", "retro", "links", "text", "period_start", "period_end",
     "focus", "format", "decisions", "alias_of", "review_by", "before", "after",
     "confidence_before", "confidence_after", "learned_at", "applies_to", "discovered_at",
-    "needed_at", "on", "status",
+    "needed_at", "on", "status", "group_of",
 })  # fmt: skip
-_SHARED = ("id", "kind", "team", "retro", "focus", "status", "alias_of")  # repeated values
+_SHARED = ("id", "kind", "team", "retro", "focus", "status", "alias_of", "group_of")  # repeated values
 _ID_LISTS = ("links", "applies_to", "decisions")  # lists of ids: each id is a record's
 
 

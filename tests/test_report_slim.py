@@ -44,11 +44,22 @@ def documents(records: list[dict]) -> list[str]:
             report_html(report, scope="s"), *tables]  # fmt: skip
 
 
-@pytest.mark.parametrize("source", ["org", "samples", "generated"])
+def folded_org() -> list[dict]:
+    """The test organisation with a live retro's cards folded: an output into another."""
+    records = make_org()
+    outputs = [rec for rec in records if rec["kind"] == "output" and rec.get("retro")]
+    lead, member = outputs[0], dict(outputs[1])
+    member["retro"], member["group_of"] = lead["retro"], lead["id"]
+    return [member if rec["id"] == member["id"] else rec for rec in records]
+
+
+@pytest.mark.parametrize("source", ["org", "folded", "samples", "generated"])
 def test_the_report_of_slim_records_is_the_report_of_whole_ones(source: str, tmp_path: Path
                                                                 ) -> None:  # fmt: skip
     if source == "org":
         records = make_org()
+    elif source == "folded":
+        records = folded_org()
     elif source == "samples":
         inputs = read_inputs(sample_logs(), skip_bad=False)
         records = inputs.current()
