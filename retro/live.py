@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from retro.fields import PHASES
 from retro.model import Record
 
-PHASES = ("write", "reveal", "group", "vote", "discuss")
 WRITE, REVEAL, GROUP, VOTE, DISCUSS = PHASES
 DEFAULT_DOTS = 3
+MAX_NAME = 40  # the characters of a name in the room
 AWAY_AFTER = timedelta(seconds=150)  # a participant not seen for this long is away
 HEARTBEAT = timedelta(seconds=30)  # how often a participant's presence is written again
 SIMILAR = 0.5  # the share of words two cards must have in common to be suggested as a group

@@ -27,7 +27,8 @@ REPORT_FIELDS = frozenset({
     "confidence_before", "confidence_after", "learned_at", "applies_to", "discovered_at",
     "needed_at", "on", "status", "group_of",
 })  # fmt: skip
-_SHARED = ("id", "kind", "team", "retro", "focus", "status", "alias_of", "group_of")  # repeated values
+# values many records repeat, kept once
+_SHARED = ("id", "kind", "team", "retro", "focus", "status", "alias_of", "group_of")
 _ID_LISTS = ("links", "applies_to", "decisions")  # lists of ids: each id is a record's
 
 

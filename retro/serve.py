@@ -17,12 +17,14 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from textual_serve.server import Server
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 TOKEN_BYTES = 32  # 256 bits: the link is the only key to the room
 MAX_SESSIONS = 40  # browser tabs served at once (each is a process)
+MAX_COLUMNS, MAX_ROWS = 1000, 400  # the largest screen a tab may ask its process to draw
 
 
 def new_token() -> str:
@@ -90,11 +92,27 @@ class TokenServer(Server):
         """One browser tab: its own process, up to :data:`MAX_SESSIONS` at once."""
         if self.sessions >= MAX_SESSIONS:
             raise web.HTTPServiceUnavailable(text="retro: too many people in the room\n")
+        sizes = (to_int(request.query.get(key, "1"), 1) for key in ("width", "height"))
+        if any(size > most for size, most in zip(sizes, (MAX_COLUMNS, MAX_ROWS), strict=True)):
+            raise web.HTTPBadRequest(text="retro: a screen that large is not drawn\n")
         self.sessions += 1
         try:
             return await super().handle_websocket(request)
         finally:
             self.sessions -= 1
+
+    async def _process_messages(self, websocket: web.WebSocketResponse,
+                                app_service: AppService) -> None:  # fmt: skip
+        """The tab's messages, its resizes held to :data:`MAX_COLUMNS` × :data:`MAX_ROWS`
+        (a page could ask its process to draw a screen of any size)."""
+        resize = app_service.set_terminal_size
+
+        async def held(width: Any, height: Any) -> None:
+            await resize(min(to_int(str(width), 80), MAX_COLUMNS),
+                         min(to_int(str(height), 24), MAX_ROWS))  # fmt: skip
+
+        app_service.set_terminal_size = held  # type: ignore[method-assign]
+        await super()._process_messages(websocket, app_service)
 
     def initialize_logging(self) -> None:
         """Warnings only: the access log would print every link, token and all."""

@@ -256,3 +256,39 @@ async def test_the_facilitators_app_animates_nothing_behind_the_retro(settings: 
         app.go_home()
         await pilot.pause(0.2)
         assert "Retros of payments" in screen_text(app)
+
+
+async def test_joining_under_the_facilitators_name_is_refused(settings: Settings) -> None:
+    """Everyone on one machine shares a config: `retro join` without --name would take the
+    facilitator's name, and with it her presence and her votes. It says so and quits."""
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    fay.join()
+    app = RetroApp(settings, start="join", name="Fay", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.6)
+    assert app.return_code == 2
+    presences = Repository(settings.log, author="x", team="p").find(kinds=["presence"])
+    assert [(p["text"], p["role"]) for p in presences] == [("Fay", "facilitator")]
+
+
+async def test_a_change_not_saved_is_dropped_when_the_room_moves_on(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        burst(app, "First card\r")
+        await pilot.pause(0.2)
+        app.screen.query_one(CardList).focus()
+        await pilot.press("enter")  # the card comes back to be changed…
+        await pilot.pause(0.2)
+        fay.session.refresh()
+        fay.next_phase()
+        fay.stop_exercise()  # …but the room moves on: an open board again
+        await settle(app, pilot)
+        burst(app, "Second card\r")
+        await pilot.pause(0.3)
+    texts = sorted(c["text"] for c in Repository(settings.log, author="x", team="p").find(
+        kinds=["outcome"]))  # fmt: skip
+    assert texts == ["First card", "Second card"]  # a new card, not the first one changed

@@ -147,20 +147,34 @@ def test_a_participant_is_in_the_team_s_newest_open_retro(
         bo.join()
 
 
-def test_a_participant_joins_the_retro_that_runs_an_exercise(
+def test_a_participant_joins_the_retro_its_facilitator_is_in(
     config: Path, hands: Hands, ana: Room, log_path: Path
 ) -> None:
-    """A newer retro left open (another format's, say) does not draw the room away."""
-    ana.start_exercise()
+    """A newer retro left open beside it (another format's, say) does not draw the room
+    away; once the facilitator has left, the newest open retro is the room's."""
     period = {key: ana.session.saved_retro()[key] for key in ("period_start", "period_end")}
     Repository(log_path, author="Cy", team="payments").add("retro", "Retro", fields=period)
     bo = enter(config, hands, "Bo")
     retro = bo.retro()
     assert retro is not None and retro["id"] == ana.session.retro_id
-    ana.stop_exercise()
+    ana.leave()
     seen(bo)
     newest = bo.retro()
-    assert newest is not None and newest["id"] != ana.session.retro_id  # none runs: the newest
+    assert newest is not None and newest["id"] != ana.session.retro_id
+
+
+def test_a_name_in_the_room_in_another_role_is_refused(
+    config: Path, hands: Hands, ana: Room
+) -> None:
+    """Ana facilitates: a participant who joins as Ana (the same config, say) is refused;
+    once she has left, the name is free."""
+    other = enter(config, hands, "Ana")
+    with pytest.raises(RetroError, match="already, as its facilitator"):
+        other.join()
+    ana.leave()
+    seen(other)
+    other.join()
+    assert [(p.name, p.role) for p in other.people()] == [("Ana", "participant")]
 
 
 def test_a_participant_cannot_move_the_room_on(config: Path, hands: Hands, ana: Room) -> None:

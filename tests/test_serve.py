@@ -62,6 +62,24 @@ async def test_with_the_token_the_page_and_its_websocket_open() -> None:
         await client.close()
 
 
+async def test_a_tab_cannot_ask_for_a_screen_of_any_size() -> None:
+    """A page could ask its process to draw a huge screen: refused at the start, held to
+    the most on a resize."""
+    token = new_token()
+    client = await client_of(TokenServer(STAND_IN, token=token, public_url="http://x:1"))
+    try:
+        with pytest.raises(WSServerHandshakeError) as refused:
+            await client.ws_connect(f"/ws/{token}?width=100000&height=24")
+        assert refused.value.status == 400
+        socket_ = await client.ws_connect(f"/ws/{token}?width=1000&height=400")  # the most
+        await socket_.send_json(["resize", {"width": 100000, "height": "x"}])  # held, no harm
+        await socket_.send_json(["ping", "still here"])
+        assert (await socket_.receive_json(timeout=10)) == ["pong", "still here"]
+        await socket_.close()
+    finally:
+        await client.close()
+
+
 def test_a_link_carries_at_least_128_bits() -> None:
     tokens = {new_token() for _ in range(100)}
     assert len(tokens) == 100 and all(len(token) >= 43 for token in tokens)  # 32 bytes

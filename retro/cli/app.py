@@ -57,8 +57,12 @@ def run(ctx: click.Context, run_team: str | None, sprint: str, fmt: str | None) 
 @handle_errors
 def join(ctx: click.Context, name: str | None, browser: bool) -> None:
     """Join the team's open retro as a participant: write cards, vote, follow the facilitator."""
+    from retro.live import MAX_NAME
+
     if name is not None and not clean(name).strip():
         raise click.BadParameter("a name needs a letter or two", param_hint="--name")
+    if name is not None and len(clean(name).strip()) > MAX_NAME:
+        raise click.BadParameter(f"a name of at most {MAX_NAME} characters", param_hint="--name")
     open_app(ctx, start="join", name=clean(name).strip() if name else None, ask_name=browser)
 
 

@@ -48,6 +48,7 @@ def serve(ctx: click.Context, host: str, port: int, public_url: str | None) -> N
     _check_port(host, port)
     command = shlex.join(tab_command(settings.log, settings.team))
     shown_host = socket.getfqdn() if host in ("0.0.0.0", "::") else host
+    shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host  # an IPv6 address
     server = TokenServer(command, token=new_token(), host=host, port=port,
                          title=f"retro · {settings.team}",
                          public_url=public_url or f"http://{shown_host}:{port}")  # fmt: skip

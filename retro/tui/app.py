@@ -20,7 +20,7 @@ from retro.bulk import gc_paused
 from retro.config import Settings, write_config
 from retro.errors import RetroError
 from retro.present.sanitize import clean
-from retro.tui.room import Room
+from retro.tui.room import FACILITATOR, PARTICIPANT, Room
 from retro.tui.screens.checkin import CheckinScreen
 from retro.tui.screens.help import HelpScreen
 from retro.tui.screens.home import MAX_DUE, MAX_RETROS, HomeScreen
@@ -73,7 +73,7 @@ class RetroApp(App[None]):
         # The room of a live retro: a participant who joined, or whoever runs the retro.
         participant = start == "join"
         self.room = Room(self.session, name=name or ("" if ask_name else settings.author),
-                         role="participant" if participant else "facilitator")  # fmt: skip
+                         role=PARTICIPANT if participant else FACILITATOR)  # fmt: skip
         self.joined: str | None = None  # the retro whose room this app is present in
         self.poll_enabled = poll
         self._theme_choice = theme or settings.theme or DEFAULT_THEME
@@ -198,11 +198,23 @@ class RetroApp(App[None]):
         retro = self.room.retro()
         if retro is None or self.joined == retro["id"]:
             return
-        self.joined = retro["id"]
         try:
             self.room.join()
         except RetroError as err:
+            self.refused(err)
+            return
+        self.joined = retro["id"]
+
+    def refused(self, err: RetroError) -> None:
+        """The room would not take this person (their name is someone else's there): a
+        browser's participant chooses another name; a terminal's is told how, and quits."""
+        if not self.participant:
             self.failed(err)
+        elif self.ask_name:
+            self.notify(str(err), severity="warning", timeout=8)
+            self.push_screen(NameScreen(self.room), self.named)
+        else:
+            self.exit(message=Text(clean(f"retro: {err}")), return_code=2)
 
     def heartbeat(self) -> None:
         """Tell the room this app is still there (a killed one shows as away)."""
@@ -293,9 +305,10 @@ class RetroApp(App[None]):
             return
         moved = self.session.retro.get("step") != step
         try:
-            self.session.remember_step(step)
             if moved and self.session.retro_id is not None:
-                self.room.arrive(step)
+                self.room.arrive(step)  # the step and its phase in one revision
+            else:
+                self.session.remember_step(step)
             if self.room.phase() is not None:  # a group exercise: be seen in the room
                 self.enter_room()
         except RetroError as err:

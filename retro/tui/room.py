@@ -69,18 +69,29 @@ class Room:
 
     def retro(self) -> Record | None:
         """The room's retro: the facilitator's open retro; for a participant, the team's
-        retro not closed that runs a group exercise, else its newest not closed (opened in
-        the session too), None if there is none."""
+        retro not closed whose facilitator is in the room, else its newest not closed
+        (opened in the session too), None if there is none."""
         if self.role == FACILITATOR:
             return self.session.retro
         retros, _ = self.session.team_retros()
         open_ones = [r for r in retros if r.get("status") != "closed"]
-        # the one a group exercise runs in, else the newest: an old retro never closed
-        # does not draw the room away from the one the facilitator is running
-        found = next((r for r in open_ones if r.get("phase")), next(iter(open_ones), None))
+        # an old retro left open, or one beside it in the same sprint, does not draw the
+        # room away from the one its facilitator is running now
+        found = next((r for r in open_ones if self._led(str(r["id"]))),
+                     next(iter(open_ones), None))  # fmt: skip
         if found is not None and found["id"] != self.session.retro_id:
             self.session.open_retro(found["id"])
         return found
+
+    def _presences(self, rid: str) -> list[Record]:
+        """The presence records of retro ``rid``."""
+        return self._kept(f"presences {rid}",
+                          lambda: self._repo.find(kinds=["presence"], retro=rid))  # fmt: skip
+
+    def _led(self, rid: str) -> bool:
+        """Whether retro ``rid``'s facilitator is in the room now."""
+        people = live.people(self._presences(rid), None, self._now())
+        return any(p.role == FACILITATOR and p.state not in GONE for p in people)
 
     def _id(self) -> str | None:
         """The room's retro's id (None: no retro, or one not recorded yet)."""
@@ -124,9 +135,7 @@ class Room:
         rid = self._id()
         if rid is None:
             return []
-        found = self._kept(f"presences {rid}",
-                           lambda: self._repo.find(kinds=["presence"], retro=rid))  # fmt: skip
-        return live.people(found, self.phase(), now or self._now())
+        return live.people(self._presences(rid), self.phase(), now or self._now())
 
     def cards(self, step: str | None = None) -> list[Record]:
         """The current cards of ``step`` (default: the current one), oldest first: the
@@ -219,7 +228,15 @@ class Room:
                                      fields={"role": self.role, **fields}, retro=rid)
 
     def join(self) -> None:
-        """Say this person is in the room (again)."""
+        """Say this person is in the room (again). A name is who someone is in the room:
+        a name in the room in another role (the facilitator's, say) is refused."""
+        rid = self._recorded_id()
+        held = self._repo.record(self._presence_id(rid))
+        if held is not None and held.get("role") != self.role:
+            state = live.people([held], None, self._now())[0].state
+            if state not in GONE:
+                raise RetroError(f"{self.name} is in this retro already, as its "
+                                 f"{held.get('role')}: join under your own name (--name)")
         self._presence({"seen_at": self._now().isoformat(), "left_at": None})
 
     def heartbeat(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from retro.live import Person, Phase, timer_text
 from retro.model import Record, first_line
 from retro.present.sanitize import clean
+from retro.tui.room import FACILITATOR, GONE
 from retro.tui.widgets import STEP_TITLES
 
 PHASE_TITLES = {
@@ -24,6 +25,7 @@ PHASE_TITLES = {
     "vote": "voting",
     "discuss": "discussing, in vote order",
 }
+NAME_SHOWN = 20  # the characters of a name the room's lists show
 STATE_MARKS = {"writing": "✎", "done": "✓", "away": "…", "left": "×"}
 
 
@@ -58,7 +60,7 @@ class PhaseBar(Label):
         if phase is None:
             return
         left = phase.remaining(self.clock())
-        parts = [STEP_TITLES.get(phase.step, phase.step), PHASE_TITLES[phase.phase]]
+        parts = [STEP_TITLES.get(phase.step) or clean(phase.step), PHASE_TITLES[phase.phase]]
         if left is not None:
             parts.append(f"{timer_text(left)} left" if left else "time's up")
         self.update("  ·  ".join(parts))
@@ -69,10 +71,15 @@ class PhaseBar(Label):
             self.notify(f"Time's up: {PHASE_TITLES[phase.phase]}.", timeout=5, markup=False)
 
 
+def who(person: Person) -> str:
+    """A person's name as the room shows it: ``Fay (facilitator)``."""
+    role = " (facilitator)" if person.role == FACILITATOR else ""
+    return clean(person.name)[:NAME_SHOWN] + role
+
+
 def people_line(people: Sequence[Person]) -> str:
     """Who is in the room, on one line: ``In the room: Fay (facilitator) · Ana ✓ · Bo ✎``."""
-    shown = [f"{clean(p.name)[:18]}{' (facilitator)' if p.role == 'facilitator' else ''}"
-             f"{'' if p.role == 'facilitator' else ' ' + STATE_MARKS.get(p.state, '')}"
+    shown = [who(p) + ("" if p.role == FACILITATOR else f" {STATE_MARKS.get(p.state, '')}")
              for p in people if p.state != "left"]  # fmt: skip
     return "In the room: " + " · ".join(shown) if shown else ""
 
@@ -90,9 +97,8 @@ class PresencePanel(Vertical):
         """Update the list (``writing``: the room writes now, so say who is done)."""
         lines = []
         for person in people:
-            state = person.state if writing or person.state in ("away", "left") else "here"
-            role = " (facilitator)" if person.role == "facilitator" else ""
-            lines.append(f"{STATE_MARKS.get(state, '•')} {clean(person.name)[:18]}{role}  {state}")
+            state = person.state if writing or person.state in GONE else "here"
+            lines.append(f"{STATE_MARKS.get(state, '•')} {who(person)}  {state}")
         self.query_one("#people", Label).update("\n".join(lines) or "nobody yet")
 
 

@@ -8,11 +8,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from retro.live import MAX_NAME
 from retro.present.sanitize import clean
-from retro.tui.room import Room
+from retro.tui.room import FACILITATOR, GONE, Room
 from retro.tui.text import LiteralInput
-
-MAX_NAME = 40
 
 
 class NameScreen(ModalScreen[str]):
@@ -37,11 +36,14 @@ class NameScreen(ModalScreen[str]):
         name = " ".join(clean(event.value).split())
         if not name:
             return
-        here = {p.name for p in self.room.people() if p.state not in ("away", "left")}
+        here = {p.name: p.role for p in self.room.people() if p.state not in GONE}
+        note = self.query_one("#name-note", Label)
+        if here.get(name) == FACILITATOR:
+            note.update(f"{name} leads this retro: choose your own name.")
+            return
         if name in here and name != self._confirming:
             self._confirming = name
-            self.query_one("#name-note", Label).update(
-                f"Someone named {name} is here already. Enter again if that is you, "
-                "or choose another name.")  # fmt: skip
+            note.update(f"Someone named {name} is here already. Enter again if that is you, "
+                        "or choose another name.")  # fmt: skip
             return
         self.dismiss(name)

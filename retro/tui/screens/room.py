@@ -20,7 +20,7 @@ from retro.live import DISCUSS, GROUP, REVEAL, VOTE, WRITE
 from retro.model import Record, first_line
 from retro.present.format import plural
 from retro.present.sanitize import clean
-from retro.tui.room import Room
+from retro.tui.room import FACILITATOR, Room
 from retro.tui.room_widgets import CardList, PhaseBar, PresencePanel
 from retro.tui.screens.base import Navigator, SessionScreen, watch_log
 from retro.tui.screens.steps import STEP_SCREENS
@@ -29,6 +29,7 @@ from retro.tui.widgets import STEP_TITLES, StepBar
 
 FACILITATING = frozenset({"next_phase", "extend", "exercise", "next_step", "prev_step", "home",
                           "mark", "fold", "unfold", "take_suggestion"})  # fmt: skip
+ADD_CARD = "a card: Enter adds it"
 WAITING = "Waiting for the facilitator: the retro opens here when they start it."
 ALIKE_GROUPS, ALIKE_CARDS = 3, 3  # the suggestions shown, and the cards of each named
 
@@ -64,7 +65,7 @@ class RoomScreen(SessionScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A participant's keys are a participant's: moving the retro on is the
         facilitator's; a dot is given only while voting."""
-        if action in FACILITATING and self.room.role != "facilitator":
+        if action in FACILITATING and self.room.role != FACILITATOR:
             return False
         if action == "dot":
             phase = self.room.phase() if self.session.loaded else None
@@ -80,7 +81,7 @@ class RoomScreen(SessionScreen):
                 yield Label("", id="room-hint", classes="step-hint", markup=False)
                 yield PhaseBar(self.session.now, id="phase-bar")
                 yield Label("", id="room-status", classes="section", markup=False)
-                yield LiteralInput(placeholder="a card: Enter adds it", id="card-input")
+                yield LiteralInput(placeholder=ADD_CARD, id="card-input")
                 yield CardList(id="cards")
                 yield Label("", id="suggestions", classes="step-hint", markup=False)
                 with Horizontal(classes="buttons"):
@@ -122,6 +123,7 @@ class RoomScreen(SessionScreen):
         if where != self.shown_at:  # a new step or phase: the keys go where the work is
             if step != self.shown_at[0]:
                 self.marked.clear()
+            self._stop_editing()
             self.shown_at = where
             self._focus_first()
 
@@ -189,7 +191,7 @@ class RoomScreen(SessionScreen):
         marked, and the groups suggested."""
         view, grouping = self.room.view(), phase in (REVEAL, GROUP)
         keys = ("  ·  Space marks, g folds the marked into the first, u unfolds, s takes a "
-                "suggestion") if grouping and self.room.role == "facilitator" else ""  # fmt: skip
+                "suggestion") if grouping and self.room.role == FACILITATOR else ""  # fmt: skip
         self._status(plural(view.total, "card") + keys)
         marks = set(self.marked)
         self.query_one(CardList).show(view.shown, view.members,
@@ -234,11 +236,15 @@ class RoomScreen(SessionScreen):
         text = event.value.strip()
         if not text:
             return
-        editing, self.editing = self.editing, None
-        done = self._do("edit_card", editing, text) if editing else self._do("add_card", text)
-        if done:
-            event.input.value = ""
-            event.input.placeholder = "a card: Enter adds it"
+        editing = self.editing
+        if self._do("edit_card", editing, text) if editing else self._do("add_card", text):
+            self._stop_editing()
+
+    def _stop_editing(self) -> None:
+        """An empty input that adds a card (a change not saved is dropped)."""
+        self.editing = None
+        field = self.query_one("#card-input", LiteralInput)
+        field.value, field.placeholder = "", ADD_CARD
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:
@@ -266,7 +272,7 @@ class RoomScreen(SessionScreen):
                 self.editing, field.value = card["id"], str(card.get("text") or "")
                 field.placeholder = "your card: Enter saves it"
                 field.focus()
-        elif self.room.role == "facilitator":
+        elif self.room.role == FACILITATOR:
             self.action_mark()
 
     # --- the facilitator ----------------------------------------------------------------
