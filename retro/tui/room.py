@@ -63,7 +63,7 @@ class Room:
 
     def _kept(self, what: str, gather: Callable[[], T]) -> T:
         """What ``gather`` reads of the room, read again only once the log has changed."""
-        return self.session._kept(f"room {what}", gather)
+        return self.session.kept(f"room {what}", gather)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -222,7 +222,7 @@ class Room:
 
     def _presence(self, fields: Mapping[str, Any]) -> Record:
         """Write this person's presence with ``fields``."""
-        with self.session._announcing():
+        with self.session.announcing():
             rid = self._recorded_id()
             return self._repo.upsert(self._presence_id(rid), "presence", self.name,
                                      fields={"role": self.role, **fields}, retro=rid)
@@ -261,7 +261,7 @@ class Room:
         kind = self.kind()
         if kind is None:
             raise RetroError(f"the step {self.step() or '?'} takes no cards")
-        with self.session._announcing():
+        with self.session.announcing():
             card = self._repo.add(kind, text, retro=self._recorded_id(),
                                   anonymous=self.anonymous())  # fmt: skip
         self.mine.add(card["id"])
@@ -272,7 +272,7 @@ class Room:
         card = self._repo.record(rid)
         if card is None or not self.owns(card):
             raise RetroError("you can change only your own cards")
-        with self.session._announcing():
+        with self.session.announcing():
             return self._repo.edit(rid, text=text, anonymous=not card.get("author"))
 
     def vote(self, card_id: str, delta: int) -> int:
@@ -293,7 +293,7 @@ class Room:
             if card_id in given:  # the last dot put on it goes
                 del given[len(given) - 1 - given[::-1].index(card_id)]
         if given != before:
-            with self.session._announcing():
+            with self.session.announcing():
                 self._repo.upsert(self._vote_id(rid, phase.step), "vote", self.name,
                                   fields={"step": phase.step, "dots": given},
                                   retro=rid)  # fmt: skip
@@ -359,7 +359,7 @@ class Room:
         gathered = live.fold(cards[lead], [cards[rid] for rid in folded])
         if cards[lead].get("group_of"):
             gathered["group_of"] = None  # a lead is folded into no other
-        with self.session._announcing():
+        with self.session.announcing():
             for rid in folded:
                 self._repo.edit(rid, fields={"group_of": lead})
             self._repo.edit(lead, fields=gathered)
@@ -371,7 +371,7 @@ class Room:
         if card is None:
             raise RetroError("there is no such card in this step")
         if card.get("group_of"):
-            with self.session._announcing():
+            with self.session.announcing():
                 self._repo.edit(rid, fields={"group_of": None})
 
     def arrive(self, step: str) -> None:

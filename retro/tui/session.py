@@ -68,7 +68,7 @@ class Session:
             callback()
 
     @contextlib.contextmanager
-    def _announcing(self) -> Iterator[None]:
+    def announcing(self) -> Iterator[None]:
         """Tell the listeners once if the log changed meanwhile (even if a write failed)."""
         before = self.repo.version
         try:
@@ -86,7 +86,7 @@ class Session:
 
     def refresh(self) -> bool:
         """Pick up what other processes appended; True (and the listeners told) if any."""
-        with self._announcing():
+        with self.announcing():
             return bool(self.repo.refresh())
 
     @property
@@ -119,7 +119,7 @@ class Session:
                    if rid not in shown and (rec := self.repo.record(rid)) is not None]  # fmt: skip
         return sorted([*newest, *in_play], key=lambda r: r["created_at"], reverse=True)
 
-    def _kept(self, name: str, gather: Callable[[], T]) -> T:
+    def kept(self, name: str, gather: Callable[[], T]) -> T:
         """What ``gather`` returns, gathered again only once the log has changed."""
         version = self.repo.version
         kept = self._cache.get(name)
@@ -132,7 +132,7 @@ class Session:
         """The team's open actions and outcomes awaiting evidence, in the order they fall
         due (the first ``limit``), and how many there are."""
         gather = lambda: sessions.open_follow_ups(self.repo, self.team, limit)  # noqa: E731
-        return self._kept(f"due {limit}", gather)
+        return self.kept(f"due {limit}", gather)
 
     def team_retros(self, limit: int | None = None) -> tuple[list[Record], int]:
         """The team's retros, newest first (the first ``limit``), and how many it has."""
@@ -140,7 +140,7 @@ class Session:
             every = sessions.retros(self.repo, self.team)
             return every[:limit], len(every)
 
-        return self._kept(f"retros {limit}", gather)
+        return self.kept(f"retros {limit}", gather)
 
     def retro_figures(self, retro: Record) -> RetroFigures:
         """A retro's figures and number of entries, a group of cards counted once (computed
@@ -150,7 +150,7 @@ class Session:
             figures = sessions.figures(self.repo, retro, scope, index=self.repo.links())
             return figures, len(counted(scope))
 
-        return self._kept(f"figures {retro['id']}", gather)
+        return self.kept(f"figures {retro['id']}", gather)
 
     def known_figures(self, retro: Record) -> RetroFigures | None:
         """:meth:`retro_figures` if they are computed already for this state of the log."""
@@ -306,7 +306,7 @@ class Session:
         retro = self.retro
         if retro is None or all(retro.get(key) == value for key, value in changes.items()):
             return False
-        with self._announcing():
+        with self.announcing():
             self.repo.edit(self.saved_retro()["id"], fields=changes)
         return True
 
@@ -317,12 +317,12 @@ class Session:
             fields["criteria"] = criteria
         if review:
             fields["review_by"] = self.settings.day(review, forward=True).isoformat()
-        with self._announcing():
+        with self.announcing():
             return self.repo.add("decision", text, fields=fields)
 
     def save_follow_up(self, action_id: str, fields: Mapping[str, Any]) -> Record:
         """Record what became of an earlier action (status, moved, evidence) in this retro."""
-        with self._announcing():
+        with self.announcing():
             retro = self.saved_retro()
             closed = fields.get("status") in ("done", "dropped")
             return self.repo.edit(action_id, fields={**fields,
@@ -333,7 +333,7 @@ class Session:
     ) -> Record:
         """Record an entry in the open retro (empty fields left out)."""
         present = {k: v for k, v in fields.items() if v is not None}
-        with self._announcing():
+        with self.announcing():
             retro = self.saved_retro()
             return self.repo.add(kind, text, fields=present, links=links, retro=retro["id"])
 
@@ -356,14 +356,14 @@ class Session:
         old = self.repo.get(rid)
         shown = set(offered)
         kept = [link for link in old.get("links") or [] if link not in shown]
-        with self._announcing():
+        with self.announcing():
             new = self.repo.edit(rid, text=text, fields=fields, unlink=old.get("links") or [],
                                  link=[*kept, *links])  # fmt: skip
         return new != old
 
     def remove_entry(self, rid: str) -> Record:
         """Delete an entry (:meth:`restore_last` brings it back); returns what it was."""
-        with self._announcing():
+        with self.announcing():
             gone = self.repo.remove(rid)
         self.last_deleted = gone["id"]
         return gone
@@ -372,7 +372,7 @@ class Session:
         """Bring back the entry deleted last here; returns it as restored."""
         if self.last_deleted is None:
             raise RetroError("nothing to restore: no entry was deleted here")
-        with self._announcing():
+        with self.announcing():
             back = self.repo.restore(self.last_deleted)
         self.last_deleted = None
         return back
@@ -383,13 +383,13 @@ class Session:
         if retro is None:
             raise RetroError("no retro is open")
         status = "open" if retro.get("status") == "closed" else "closed"
-        with self._announcing():
+        with self.announcing():
             self.repo.edit(self.saved_retro()["id"], fields={"status": status})
         return status
 
     def check_in(self, answers: Sequence[Answer], *, links: Sequence[str], at: datetime) -> None:
         """Record each answer as an entry dated ``at``, linked to ``links``."""
-        with self._announcing():
+        with self.announcing():
             for kind, text, fields in answers:
                 self.repo.add(kind, text, fields=fields, links=links, at=at)
 
