@@ -544,3 +544,4 @@ def test_checkin_into_an_anonymous_retro_records_no_author(
     line = log_path.read_text().splitlines()[-1]
     assert repo.load().get(done.stdout.strip())["author"] == "" and "Ana" not in line
     assert "anonymous" in run("log").stdout  # said so, not left blank
+    assert "anonymous" in run("show", done.stdout.strip(), "--history").stdout

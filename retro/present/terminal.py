@@ -187,7 +187,7 @@ def history_lines(events: Iterable[Mapping[str, Any]]) -> list[str]:
     life = 0  # a put of a greater life than every revision before it is a restore
     for event in events:
         at = datetime.fromisoformat(event["at"]).strftime("%Y-%m-%d %H:%M")
-        head = f"{at}  {clean(event['by'])}  rev {event['rev']}"
+        head = f"{at}  {clean(event['by'] or 'anonymous')}  rev {event['rev']}"
         restored, life = event.get("life", 0) > life, max(life, event.get("life", 0))
         if event["op"] == "del":
             lines.append(f"{head}  deleted")
