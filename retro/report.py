@@ -40,7 +40,8 @@ def slimmer() -> Callable[[Record], Record]:
     share = shared.setdefault
 
     def slim(rec: Record) -> Record:
-        kept = {key: value for key, value in rec.items() if key in REPORT_FIELDS}
+        kept = {key: value for key, value in rec.items()
+                if key in REPORT_FIELDS and value is not None and value != []}  # fmt: skip
         if rec.get("kind") != "decision":
             kept.pop("text", None)
         for key in _SHARED:
