@@ -44,6 +44,11 @@ def facilitator_at(settings: Settings, step: str = "outcomes", fmt: str = "outco
     return fay
 
 
+def ana_joins(settings: Settings) -> RetroApp:
+    """Ana's `retro join` (the test polls the log for it: see :func:`settle`)."""
+    return RetroApp(settings, start="join", name="Ana", poll=False)
+
+
 async def settle(app: RetroApp, pilot: object, seconds: float = 0.2) -> None:
     """Let the app read what the others appended, and draw it."""
     app.poll()
@@ -51,7 +56,7 @@ async def settle(app: RetroApp, pilot: object, seconds: float = 0.2) -> None:
 
 
 async def test_a_participant_writes_silently_then_sees_every_card(settings: Settings) -> None:
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         assert "Waiting for the facilitator" in screen_text(app)
@@ -85,7 +90,7 @@ async def test_votes_stay_hidden_until_the_vote_is_closed(settings: Settings) ->
                                           fay.add_card("Fewer refund tickets"))}  # fmt: skip
     for _ in range(3):  # write, reveal, group: now voting
         fay.next_phase()
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         assert "voting" in screen_text(app)
@@ -148,7 +153,7 @@ async def test_the_facilitator_runs_the_exercise_with_keys(settings: Settings) -
 
 async def test_a_participant_can_do_only_what_a_participant_does(settings: Settings) -> None:
     facilitator_at(settings).start_exercise()
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         titles = {command.title for command in app.get_system_commands(app.screen)}
@@ -168,7 +173,7 @@ async def test_an_anonymous_retro_records_no_author(settings: Settings) -> None:
     fay = facilitator_at(settings)
     fay.session.save_frame({"cards": "anonymous"})
     fay.start_exercise()
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         burst(app, "Nobody knows who wrote this\r")
@@ -184,7 +189,7 @@ async def test_the_timer_counts_down_and_rings_once(settings: Settings) -> None:
     settings.__dict__["clock"] = lambda: now[0]  # a clock the test moves
     fay = facilitator_at(settings)
     fay.start_exercise()  # the outcomes step writes for five minutes
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     rung: list[bool] = []
     app.bell = lambda: rung.append(True)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
@@ -208,7 +213,7 @@ async def test_a_participant_changes_their_own_card_not_others(settings: Setting
     fay.start_exercise()
     fay.session.save_frame({"phase": None})  # an open board: every card shown, all may write
     fay.add_card("Fay's card")
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         burst(app, "Refunds setle in a day\r")
@@ -237,7 +242,7 @@ async def test_a_large_suggested_group_is_named_by_its_first_cards(settings: Set
     for number in range(1, 6):
         fay.add_card(f"Refunds {number}")
     fay.next_phase()  # reveal: the five are alike
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         text = screen_text(app)
@@ -275,7 +280,7 @@ async def test_joining_under_the_facilitators_name_is_refused(settings: Settings
 async def test_a_change_not_saved_is_dropped_when_the_room_moves_on(settings: Settings) -> None:
     fay = facilitator_at(settings)
     fay.start_exercise()
-    app = RetroApp(settings, start="join", name="Ana", poll=False)
+    app = ana_joins(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         burst(app, "First card\r")
