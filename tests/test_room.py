@@ -168,9 +168,12 @@ def test_a_name_in_the_room_in_another_role_is_refused(
 ) -> None:
     """Ana facilitates: a participant who joins as Ana (the same config, say) is refused;
     once she has left, the name is free."""
+    ana.session.save_frame({"facilitator": "Fay"})  # who the frame says leads it
     other = enter(config, hands, "Ana")
     with pytest.raises(RetroError, match="already, as its facilitator"):
         other.join()
+    with pytest.raises(RetroError, match="Fay facilitates this retro"):
+        enter(config, hands, "Fay").join()  # even before she is in the room
     ana.leave()
     seen(other)
     other.join()

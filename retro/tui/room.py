@@ -231,6 +231,9 @@ class Room:
         """Say this person is in the room (again). A name is who someone is in the room:
         a name in the room in another role (the facilitator's, say) is refused."""
         rid = self._recorded_id()
+        if self.role == PARTICIPANT and self.name == (self.retro() or {}).get("facilitator"):
+            raise RetroError(f"{self.name} facilitates this retro: join under your own name "
+                             "(--name)")
         held = self._repo.record(self._presence_id(rid))
         if held is not None and held.get("role") != self.role:
             state = live.people([held], None, self._now())[0].state

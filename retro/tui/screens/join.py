@@ -38,7 +38,7 @@ class NameScreen(ModalScreen[str]):
             return
         here = {p.name: p.role for p in self.room.people() if p.state not in GONE}
         note = self.query_one("#name-note", Label)
-        if here.get(name) == FACILITATOR:
+        if here.get(name) == FACILITATOR or name == (self.room.retro() or {}).get("facilitator"):
             note.update(f"{name} leads this retro: choose your own name.")
             return
         if name in here and name != self._confirming:
