@@ -78,8 +78,8 @@ def who(person: Person) -> str:
 
 
 def people_line(people: Sequence[Person]) -> str:
-    """Who is in the room, on one line: ``In the room: Fay (facilitator) · Ana ✓ · Bo ✎``."""
-    shown = [who(p) + ("" if p.role == FACILITATOR else f" {STATE_MARKS.get(p.state, '')}")
+    """Who is in the room, on one line: ``In the room: Fay (facilitator) · Ana · Bo (away)``."""
+    shown = [who(p) + (" (away)" if p.state == "away" else "")
              for p in people if p.state != "left"]  # fmt: skip
     return "In the room: " + " · ".join(shown) if shown else ""
 
