@@ -135,9 +135,7 @@ class RoomScreen(SessionScreen):
         prompt = clean(spec.prompt) if spec is not None and spec.prompt else ""
         prompt = prompt or (screen.HINT if screen is not None else "")
         if kind is None:
-            return (f"{prompt}\n" if prompt else "") + (
-                "The facilitator leads this step; the room's cards come with the next steps."
-            )
+            return (f"{prompt}\n" if prompt else "") + "The facilitator leads this step."
         return prompt
 
     def _show_cards(self, kind: str | None, phase: str | None) -> None:
