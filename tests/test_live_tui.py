@@ -297,3 +297,18 @@ async def test_a_change_not_saved_is_dropped_when_the_room_moves_on(settings: Se
     texts = sorted(c["text"] for c in Repository(settings.log, author="x", team="p").find(
         kinds=["outcome"]))  # fmt: skip
     assert texts == ["First card", "Second card"]  # a new card, not the first one changed
+
+
+async def test_a_closed_retro_thanks_the_room(settings: Settings) -> None:
+    fay = facilitator_at(settings)
+    fay.start_exercise()
+    app = ana_joins(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        assert "writing silently" in screen_text(app)
+        fay.session.refresh()
+        fay.session.toggle_closed()
+        await settle(app, pilot)
+        assert "The retro is closed: thank you" in screen_text(app)
+        await settle(app, pilot)  # and it stays said
+        assert "The retro is closed: thank you" in screen_text(app)

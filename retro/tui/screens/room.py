@@ -31,6 +31,7 @@ FACILITATING = frozenset({"next_phase", "extend", "exercise", "next_step", "prev
                           "mark", "fold", "unfold", "take_suggestion"})  # fmt: skip
 ADD_CARD = "a card: Enter adds it"
 WAITING = "Waiting for the facilitator: the retro opens here when they start it."
+CLOSED = "The retro is closed: thank you. The next one opens here when the facilitator starts it."
 ALIKE_GROUPS, ALIKE_CARDS = 3, 3  # the suggestions shown, and the cards of each named
 
 
@@ -61,6 +62,7 @@ class RoomScreen(SessionScreen):
         self.editing: str | None = None  # one's own card being changed in the input
         self.shown_at: tuple[str | None, str | None] = (None, None)  # step and phase shown
         self.ready = False  # set once the room is shown as the log has it
+        self.been_in = False  # this screen has shown a retro (one closed since says so)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A participant's keys are a participant's: moving the retro on is the
@@ -116,6 +118,7 @@ class RoomScreen(SessionScreen):
         title = STEP_TITLES.get(step or "", "") if retro is not None else "Waiting"
         self.query_one("#room-title", Label).update(title)
         hint = self._hint(retro, step, kind)
+        self.been_in = self.been_in or retro is not None
         self.query_one("#room-hint", Label).update(hint)
         self._show_cards(kind, phase.phase if phase is not None else None)
         self.ready = self.session.loaded
@@ -129,7 +132,7 @@ class RoomScreen(SessionScreen):
 
     def _hint(self, retro: Record | None, step: str | None, kind: str | None) -> str:
         if retro is None:
-            return WAITING
+            return CLOSED if self.been_in else WAITING
         spec = self.session.step_spec(step or "")
         screen = STEP_SCREENS.get(step or "")
         prompt = clean(spec.prompt) if spec is not None and spec.prompt else ""
