@@ -134,21 +134,23 @@ def people(presences: Iterable[Mapping[str, Any]], phase: Phase | None,
     Left: they quit. Away: not seen for :data:`AWAY_AFTER` (their terminal died, or their
     laptop slept). Done: they said so since the phase began. Writing: otherwise.
     """
-    found = []
-    for presence in presences:
-        name = str(presence.get("text") or "")
-        seen, done = _moment(presence.get("seen_at")), _moment(presence.get("done_at"))
-        began = phase.started_at if phase is not None else None
-        if _moment(presence.get("left_at")) is not None:
-            state = "left"
-        elif seen is None or now - seen > AWAY_AFTER:
-            state = "away"
-        elif done is not None and (began is None or done >= began):
-            state = "done"
-        else:
-            state = "writing"
-        found.append(Person(name, str(presence.get("role") or "participant"), state))
+    found = [Person(str(presence.get("text") or ""), str(presence.get("role") or "participant"),
+                    state_of(presence, phase, now)) for presence in presences]  # fmt: skip
     return sorted(found, key=lambda p: (p.role != "facilitator", p.name.casefold(), p.name))
+
+
+def state_of(presence: Mapping[str, Any], phase: Phase | None, now: datetime) -> str:
+    """What one person is doing: left, away, done (writing, since ``phase`` began) or
+    writing (see :func:`people`)."""
+    seen, done = _moment(presence.get("seen_at")), _moment(presence.get("done_at"))
+    began = phase.started_at if phase is not None else None
+    if _moment(presence.get("left_at")) is not None:
+        return "left"
+    if seen is None or now - seen > AWAY_AFTER:
+        return "away"
+    if done is not None and (began is None or done >= began):
+        return "done"
+    return "writing"
 
 
 def stale(presence: Mapping[str, Any] | None, now: datetime) -> bool:

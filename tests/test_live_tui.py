@@ -312,3 +312,17 @@ async def test_a_closed_retro_thanks_the_room(settings: Settings) -> None:
         assert "The retro is closed: thank you" in screen_text(app)
         await settle(app, pilot)  # and it stays said
         assert "The retro is closed: thank you" in screen_text(app)
+
+
+async def test_a_facilitator_back_in_a_running_exercise_is_in_the_room(
+    settings: Settings,
+) -> None:
+    """Her app was closed while the room wrote: `retro run` brings her back to the room's
+    screen, and the room sees her there."""
+    facilitator_at(settings).start_exercise()
+    app = RetroApp(settings, start="run", poll=False)  # Ana's, who runs the retro now
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.6)
+        assert isinstance(app.screen, RoomScreen) and "writing silently" in screen_text(app)
+    presences = Repository(settings.log, author="x", team="p").find(kinds=["presence"])
+    assert [(p["text"], p["role"]) for p in presences] == [("Ana", "facilitator")]

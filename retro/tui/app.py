@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 from retro.bulk import gc_paused
 from retro.config import Settings, write_config
 from retro.errors import RetroError
+from retro.live import DISCUSS
 from retro.present.sanitize import clean
 from retro.tui.room import FACILITATOR, PARTICIPANT, Room
 from retro.tui.screens.checkin import CheckinScreen
@@ -34,7 +35,6 @@ from retro.tui.widgets import FOCUS_KEYS, STEP_TITLES
 
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 60.0  # how often someone in a live retro says they are still there
-ROOM_PHASES = ("write", "reveal", "group", "vote")  # the facilitator's screen is the room's
 PARTICIPANT_COMMANDS = frozenset({"Help", "Quit", "Keys", "Theme"})  # what the palette offers
 
 
@@ -183,7 +183,7 @@ class RetroApp(App[None]):
     @property
     def participant(self) -> bool:
         """True when this app joined someone else's retro (``retro join``)."""
-        return self.room.role == "participant"
+        return self.room.role == PARTICIPANT
 
     def named(self, name: str | None) -> None:
         """A browser's participant said who they are."""
@@ -235,7 +235,7 @@ class RetroApp(App[None]):
         """True when the facilitator's screen for ``step`` is the room's: the room writes,
         reveals, groups or votes there now."""
         phase = self.room.phase()
-        return (phase is not None and phase.step == step and phase.phase in ROOM_PHASES
+        return (phase is not None and phase.step == step and phase.phase != DISCUSS
                 and self.room.kind() is not None)  # fmt: skip
 
     def next_phase(self) -> None:
@@ -246,6 +246,13 @@ class RetroApp(App[None]):
     def toggle_exercise(self) -> None:
         """F7: run this step as a group exercise, or no longer."""
         self._move_room(stop=True)
+
+    def extend_timer(self) -> None:
+        """F6: one more minute for the phase the room is in."""
+        try:
+            self.room.extend(1)
+        except RetroError as err:  # no exercise runs: a hint, not a failure
+            self.notify(str(err), severity="warning", timeout=4)
 
     def _move_room(self, *, stop: bool) -> None:
         """Start the current step's group exercise; else move it on, or ``stop`` it."""
@@ -280,8 +287,6 @@ class RetroApp(App[None]):
         except RetroError as err:
             self.failed(err)
             return
-        if self.room.phase() is not None:  # back in a live retro: the room sees us again
-            self.enter_room()
         self.resume_at(retro.get("step"))
 
     def open_retro(self, retro_id: str, step: str | None = None) -> None:

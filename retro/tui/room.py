@@ -73,15 +73,19 @@ class Room:
         (opened in the session too), None if there is none."""
         if self.role == FACILITATOR:
             return self.session.retro
+        found = self._kept("retro", self._choose)
+        if found is not None and found["id"] != self.session.retro_id:
+            self.session.open_retro(found["id"])
+        return found
+
+    def _choose(self) -> Record | None:
+        """A participant's retro, as the log stands (see :meth:`retro`)."""
         retros, _ = self.session.team_retros()
         open_ones = [r for r in retros if r.get("status") != "closed"]
         # an old retro left open, or one beside it in the same sprint, does not draw the
         # room away from the one its facilitator is running now
-        found = next((r for r in open_ones if self._led(str(r["id"]))),
-                     next(iter(open_ones), None))  # fmt: skip
-        if found is not None and found["id"] != self.session.retro_id:
-            self.session.open_retro(found["id"])
-        return found
+        return next((r for r in open_ones if self._led(str(r["id"]))),
+                    next(iter(open_ones), None))  # fmt: skip
 
     def _presences(self, rid: str) -> list[Record]:
         """The presence records of retro ``rid``."""
@@ -177,10 +181,13 @@ class Room:
         """How many dots this person has still to give on the current step."""
         return live.dots_left(self.my_vote(), self.dots())
 
+    def my_dots(self) -> Counter[str]:
+        """This person's dots on the current step, per card."""
+        return Counter((self.my_vote() or {}).get("dots") or [])
+
     def my_dots_on(self, card_id: str) -> int:
         """How many of this person's dots are on ``card_id``."""
-        given: list[str] = (self.my_vote() or {}).get("dots") or []
-        return given.count(card_id)
+        return self.my_dots()[card_id]
 
     def tally(self) -> Counter[str] | None:
         """Dots per card (a member's for its lead) once the vote is closed and the step is
@@ -235,11 +242,10 @@ class Room:
             raise RetroError(f"{self.name} facilitates this retro: join under your own name "
                              "(--name)")
         held = self._repo.record(self._presence_id(rid))
-        if held is not None and held.get("role") != self.role:
-            state = live.people([held], None, self._now())[0].state
-            if state not in GONE:
-                raise RetroError(f"{self.name} is in this retro already, as its "
-                                 f"{held.get('role')}: join under your own name (--name)")
+        if (held is not None and held.get("role") != self.role
+                and live.state_of(held, None, self._now()) not in GONE):  # fmt: skip
+            raise RetroError(f"{self.name} is in this retro already, as its "
+                             f"{held.get('role')}: join under your own name (--name)")
         self._presence({"seen_at": self._now().isoformat(), "left_at": None})
 
     def heartbeat(self) -> None:

@@ -34,6 +34,9 @@ class Navigator(Protocol):
     def toggle_exercise(self) -> None:
         """Run the current step as a group exercise, or no longer."""
 
+    def extend_timer(self) -> None:
+        """One more minute for the phase the room is in."""
+
 
 class SessionScreen(Screen[None]):
     """A screen of the log: the session to read and write it, the navigator to move on."""

@@ -175,8 +175,9 @@ class RoomScreen(SessionScreen):
         room, view = self.room, self.room.view()
         self._status(f"{room.dots_left()} of {room.dots()} dots left: + and - on a card "
                      "(the counts show once the vote is closed)")  # fmt: skip
+        mine = room.my_dots()  # read once, not once a card
         self.query_one(CardList).show(view.shown, view.members,
-                                      lambda c: "● " * room.my_dots_on(c["id"]))  # fmt: skip
+                                      lambda c: "● " * mine[c["id"]])  # fmt: skip
 
     def _show_discussion(self) -> None:
         """The cards most dots first, with their dots."""
@@ -313,7 +314,7 @@ class RoomScreen(SessionScreen):
         self.nav.next_phase()
 
     def action_extend(self) -> None:
-        self._do("extend", 1)
+        self.nav.extend_timer()
 
     def action_exercise(self) -> None:
         self.nav.toggle_exercise()

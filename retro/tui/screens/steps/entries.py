@@ -118,10 +118,7 @@ class EntryStep(StepScreen):
         self.leave(self.nav.next_phase)
 
     def action_extend(self) -> None:
-        try:
-            self.nav.room.extend(1)
-        except RetroError as err:
-            self.notify(str(err), severity="warning", markup=False)
+        self.nav.extend_timer()
 
     def action_exercise(self) -> None:
         self.leave(self.nav.toggle_exercise)
