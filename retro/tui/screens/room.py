@@ -7,7 +7,7 @@ groups and votes; discussing is the step's own screen, with the cards in vote or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from textual import on
 from textual.app import ComposeResult
@@ -223,10 +223,10 @@ class RoomScreen(SessionScreen):
 
     # --- everyone ---------------------------------------------------------------------
 
-    def _do(self, action: str, *args: object) -> bool:
-        """Call a room method; a refusal or a failed write is one notice (False)."""
+    def _do(self, move: Callable[[], object]) -> bool:
+        """Make one of the room's moves; a refusal or a failed write is one notice (False)."""
         try:
-            getattr(self.room, action)(*args)
+            move()
         except RetroError as err:
             self.notify(str(err), severity="warning", markup=False, timeout=4)
             return False
@@ -239,7 +239,8 @@ class RoomScreen(SessionScreen):
         if not text:
             return
         editing = self.editing
-        if self._do("edit_card", editing, text) if editing else self._do("add_card", text):
+        if self._do(lambda: self.room.edit_card(editing, text) if editing
+                    else self.room.add_card(text)):
             self._stop_editing()
 
     def _stop_editing(self) -> None:
@@ -250,13 +251,13 @@ class RoomScreen(SessionScreen):
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:
-        if self._do("done_writing"):
+        if self._do(self.room.done_writing):
             self.notify("Thanks: the room sees you are done.", timeout=3, markup=False)
 
     def action_dot(self, delta: int) -> None:
         card = self.query_one(CardList).current
         if card is not None:
-            self._do("vote", card, delta)
+            self._do(lambda: self.room.vote(card, delta))
 
     @on(OptionList.OptionSelected, "#cards")
     def selected(self, event: OptionList.OptionSelected) -> None:
@@ -295,20 +296,20 @@ class RoomScreen(SessionScreen):
                         timeout=4, markup=False)  # fmt: skip
             return
         lead, *members = self.marked
-        self._do("fold", lead, members)
+        self._do(lambda: self.room.fold(lead, members))
         self.marked.clear()
         self.refresh_room()
 
     def action_unfold(self) -> None:
         card = self.query_one(CardList).current
         if card is not None:
-            self._do("unfold", card)
+            self._do(lambda: self.room.unfold(card))
 
     def action_take_suggestion(self) -> None:
         groups = self.room.suggestions()
         if groups:
             lead, *members = groups[0]
-            self._do("fold", lead, members)
+            self._do(lambda: self.room.fold(lead, members))
 
     def action_next_phase(self) -> None:
         self.nav.next_phase()
