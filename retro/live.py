@@ -30,6 +30,7 @@ from typing import Any
 
 from retro.fields import PHASES
 from retro.model import Record
+from retro.present.sanitize import clean
 
 WRITE, REVEAL, GROUP, VOTE, DISCUSS = PHASES
 DEFAULT_DOTS = 3
@@ -41,6 +42,12 @@ SIMILAR = 0.5  # the share of words two cards must have in common to be suggeste
 _ROOM = uuid.UUID("6f1d5a52-0c3e-4f0e-9a51-7a1f3c2b9e10")  # names the ids the room derives
 _WORD = re.compile(r"[a-z0-9%]+")
 _SMALL = frozenset({"a", "an", "the", "on", "onto", "to", "of", "and", "or", "in", "for", "we"})
+
+
+def person_name(text: str) -> str:
+    """A name as the room keeps it: shown as it is (never markup or an escape), one line,
+    its spaces single. Empty: no name."""
+    return " ".join(clean(text).split())
 
 
 def room_id(retro_id: str, what: str, who: str) -> str:

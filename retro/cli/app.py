@@ -42,28 +42,22 @@ def run(ctx: click.Context, run_team: str | None, sprint: str, fmt: str | None) 
 
 
 @click.command()
-@click.option(
-    "--name",
-    metavar="NAME",
-    help="Your name in the room [default: as --author: env RETRO_AUTHOR; config; git].",
-)
-@click.option(
-    "--browser",
-    is_flag=True,
-    hidden=True,
-    help="A browser's tab of `retro serve`: ask the participant's name.",
-)
+@click.option("--name", metavar="NAME",
+              help="Your name in the room [default: as --author: env RETRO_AUTHOR; config; git].")
+@click.option("--browser", is_flag=True, hidden=True,
+              help="A browser's tab of `retro serve`: ask the participant's name.")
 @click.pass_context
 @handle_errors
 def join(ctx: click.Context, name: str | None, browser: bool) -> None:
     """Join the team's open retro as a participant: write cards, vote, follow the facilitator."""
-    from retro.live import MAX_NAME
+    from retro.live import MAX_NAME, person_name
 
-    if name is not None and not clean(name).strip():
+    shown = None if name is None else person_name(name)
+    if shown == "":
         raise click.BadParameter("a name needs a letter or two", param_hint="--name")
-    if name is not None and len(clean(name).strip()) > MAX_NAME:
+    if shown is not None and len(shown) > MAX_NAME:
         raise click.BadParameter(f"a name of at most {MAX_NAME} characters", param_hint="--name")
-    open_app(ctx, start="join", name=clean(name).strip() if name else None, ask_name=browser)
+    open_app(ctx, start="join", name=shown, ask_name=browser)
 
 
 @click.command()

@@ -8,8 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from retro.live import MAX_NAME
-from retro.present.sanitize import clean
+from retro.live import MAX_NAME, person_name
 from retro.tui.room import FACILITATOR, GONE, Room
 from retro.tui.text import LiteralInput
 
@@ -33,7 +32,7 @@ class NameScreen(ModalScreen[str]):
 
     @on(LiteralInput.Submitted, "#name")
     def chosen(self, event: LiteralInput.Submitted) -> None:
-        name = " ".join(clean(event.value).split())
+        name = person_name(event.value)
         if not name:
             return
         here = {p.name: p.role for p in self.room.people() if p.state not in GONE}
