@@ -206,11 +206,11 @@ class Room:
         return leads if counted is None else live.vote_order(leads, counted)
 
     def owners(self) -> list[str]:
-        """Who may own an action: the people in the room, the retro's participants and its
-        facilitator, each once."""
+        """Who may own an action: the retro's participants and its facilitator, then the
+        people in the room, each once."""
         retro = self.retro() or {}
-        names = [*(person.name for person in self.people()),
-                 *(retro.get("participants") or []), retro.get("facilitator")]  # fmt: skip
+        names = [*(retro.get("participants") or []), retro.get("facilitator"),
+                 *(person.name for person in self.people())]  # fmt: skip
         return list(dict.fromkeys(str(name) for name in names if name))
 
     # --- anyone's writes ----------------------------------------------------------------

@@ -54,11 +54,7 @@ class EntryStep(StepScreen):
         yield Label("", id="room-people", markup=False)
         session = self.session
         options = {"decisions": session.decisions(), "outputs": session.retro_entries(["output"])}
-        retro = session.retro or {}
-        people = [*(retro.get("participants") or []), retro.get("facilitator") or "",
-                  *self.nav.room.owners()]  # fmt: skip
-        yield EntryForm(self.KIND, options, people=list(dict.fromkeys(filter(None, people))),
-                        id="form")  # fmt: skip
+        yield EntryForm(self.KIND, options, people=self.nav.room.owners(), id="form")
         with Horizontal(classes="buttons"):
             for button in (
                 Button("Save", id="save", variant="primary", compact=True),
