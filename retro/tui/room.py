@@ -184,11 +184,6 @@ class Room:
     def my_dots(self) -> Counter[str]:
         """This person's dots on the current step, per card."""
         return Counter((self.my_vote() or {}).get("dots") or [])
-
-    def my_dots_on(self, card_id: str) -> int:
-        """How many of this person's dots are on ``card_id``."""
-        return self.my_dots()[card_id]
-
     def tally(self) -> Counter[str] | None:
         """Dots per card (a member's for its lead) once the vote is closed and the step is
         discussed; None until then: nobody sees the counts while people vote."""
