@@ -20,9 +20,10 @@ from retro.errors import LogError
 from retro.merging import merge_logs
 from retro.model import Record
 from retro.store import Repository
+from retro.store.cachedb import cache_dir
 from retro.store.events import DEL, replay
 from retro.store.journal import Journal
-from retro.store.snapshot import cache_dir, snapshot_file
+from retro.store.snapshot import snapshot_file
 from retro.trust import Trust
 from tests.conftest import Clock
 

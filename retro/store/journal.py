@@ -14,7 +14,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -146,6 +146,8 @@ class Journal:
         self._line = 1
         self._open_line = False  # the last line consumed had no newline
         self.incomplete_tail = False  # the last read met a torn (or unfinished) last line
+        # Sees each stream opened to read lines (e.g. to hash what is read); None: no one.
+        self.tap: Callable[[BinaryIO], BinaryIO] | None = None
 
     # --- writing --------------------------------------------------------------------
 
@@ -248,6 +250,11 @@ class Journal:
             )
         return stream, info
 
+    def _open_lines(self) -> tuple[BinaryIO, os.stat_result]:
+        """The log open to read its lines, through :attr:`tap` if one is set."""
+        stream, info = self._open_for_read()
+        return (stream if self.tap is None else self.tap(stream)), info
+
     def read(self, *, raw: bool = False) -> Batch:
         """Read the whole log. Raises :class:`LogError` when it is missing or not a log.
 
@@ -282,7 +289,7 @@ class Journal:
         log is missing or not a log. Afterwards, :attr:`incomplete_tail` says whether the last
         line is torn (or still being written): it is not among the lines.
         """
-        stream, info = self._open_for_read()
+        stream, info = self._open_lines()
         try:
             first = stream.readline(_HEADER_PEEK)
             if not first:
@@ -316,7 +323,7 @@ class Journal:
         if self._file is None:
             return None
         try:
-            stream, info = self._open_for_read()
+            stream, info = self._open_lines()
         except LogError:
             if not self.path.exists():
                 return None

@@ -9,30 +9,26 @@ is rebuilt from the whole log whenever it is stale (the log was rewritten or rep
 damaged, or written by another version. A record is read back from the log itself
 (one ``pread``), and checked to be the revision the snapshot expects.
 
-The cache lives in ``$RETRO_CACHE_DIR``, else ``$XDG_CACHE_HOME/retro``, else
-``~/.cache/retro``: a private folder, never a shared one, keyed by the log's real
-path. Links are never followed to write it; where no private folder can be had, the
-snapshot is kept in memory for the life of the process.
+It is kept in the user's cache (:mod:`retro.store.cachedb`); where no private folder
+can be had, in memory for the life of the process.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
-import stat
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
-import platformdirs
 
 from retro import __version__
 from retro.errors import LogError
 from retro.model import Record, due_order, link_targets
+from retro.store.cachedb import cache_file, connect, get_meta, remove, run_script, set_meta
 from retro.store.events import DEL, Event
 from retro.store.journal import Item, Journal, Position, Problem
 
@@ -104,55 +100,9 @@ class Buried(NamedTuple):
     size: int
 
 
-def cache_dir() -> Path:
-    """Where snapshots are kept: ``RETRO_CACHE_DIR``, else the user's cache folder."""
-    named = os.environ.get("RETRO_CACHE_DIR")
-    if named:
-        return Path(named).expanduser()
-    return platformdirs.user_cache_path("retro")
-
-
-def _private_folder(folder: Path) -> bool:
-    """Make ``folder`` if needed; True when it is a real folder of ours that others cannot
-    write to (a link, or anyone else's folder, is not used)."""
-    with contextlib.suppress(OSError):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-            and not info.st_mode & 0o022)  # fmt: skip
-
-
-def _files_of(path: Path) -> tuple[Path, Path, Path]:
-    """A snapshot file and the two SQLite keeps beside it in WAL mode."""
-    return path, Path(f"{path}-wal"), Path(f"{path}-shm")
-
-
-def _remove(path: Path) -> None:
-    """Remove a snapshot file and its companions (those that are there)."""
-    for name in _files_of(path):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
-
-
 def snapshot_file(log: Path) -> Path | None:
     """The snapshot file of ``log`` (None: no private cache folder to keep it in)."""
-    folder = cache_dir()
-    if not _private_folder(folder):
-        return None
-    key = hashlib.sha256(os.fsencode(os.path.realpath(log))).hexdigest()[:32]
-    path = folder / f"{key}.sqlite3"
-    for name in _files_of(path):
-        try:
-            if not stat.S_ISREG(os.lstat(name).st_mode):  # planted: not ours to follow
-                os.unlink(name)
-        except FileNotFoundError:
-            pass
-        except OSError:  # e.g. a folder in its place: do without the file
-            return None
-    return path
+    return cache_file(log, ".sqlite3")
 
 
 def _created(rec: Record) -> float:
@@ -249,26 +199,20 @@ class Snapshot:
         if path is None or "locked" in str(err) or self._removed:
             self._in_memory = True
             return
-        _remove(path)
+        remove(path)
         self._removed = True
 
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
-        db = sqlite3.connect(":memory:" if path is None else str(path),
-                             timeout=_BUSY_MS / 1000, isolation_level=None,
-                             check_same_thread=False)  # fmt: skip
-        if path is not None:
-            os.chmod(path, 0o600)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=OFF")  # a cache: a crash at worst means a rebuild
+        db = connect(path, _BUSY_MS)
         db.execute("BEGIN IMMEDIATE")
         listed = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         tables = [row[0] for row in listed]
-        if "meta" not in tables or _meta(db, "schema") != [SCHEMA, __version__]:
+        if "meta" not in tables or get_meta(db, "schema") != [SCHEMA, __version__]:
             for name in tables:  # another version's, or none yet
                 db.execute(f"DROP TABLE {name}")
-            _run(db, _TABLES + _INDEXES)
-            _set_meta(db, "schema", [SCHEMA, __version__])
+            run_script(db, _TABLES + _INDEXES)
+            set_meta(db, "schema", [SCHEMA, __version__])
         db.execute("COMMIT")
         return db
 
@@ -315,12 +259,12 @@ class Snapshot:
     def _forget_unread(self) -> None:
         """Leave no snapshot behind for a log that could not be read at all (a typo in
         ``--log``, a file that is not a log)."""
-        if self._db is None or self._in_memory or _meta(self._db, "position") is not None:
+        if self._db is None or self._in_memory or get_meta(self._db, "position") is not None:
             return
         path = snapshot_file(self.journal.path)
         self.close()
         if path is not None:
-            _remove(path)
+            remove(path)
 
     def _reopen(self) -> bool:
         """Open the log for reading records back; False when it is not the file synced."""
@@ -342,7 +286,7 @@ class Snapshot:
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
         try:
-            stored = _meta(db, "position")
+            stored = get_meta(db, "position")
             items = None
             if stored is not None:
                 self.journal.resume(_position(stored))
@@ -353,8 +297,9 @@ class Snapshot:
                 self._catch_up(db, items)
             self.incomplete_tail = self.journal.incomplete_tail
             position = self.journal.position
-            _set_meta(db, "position", None if position is None else _stored(position))
-            self.build, self.offset = _meta(db, "build"), 0 if position is None else position.offset
+            set_meta(db, "position", None if position is None else _stored(position))
+            self.build = get_meta(db, "build")
+            self.offset = 0 if position is None else position.offset
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -364,12 +309,12 @@ class Snapshot:
     def _rebuild(self, db: sqlite3.Connection) -> None:
         """Build the snapshot anew from the whole log, and keep which records differ from
         the last build's (see :meth:`changed_since`)."""
-        before = (_meta(db, "build"), _meta(db, "position"))
+        before = (get_meta(db, "build"), get_meta(db, "position"))
         for table in ("buried", "edges", "problems", "rebuilt"):
             db.execute(f"DELETE FROM {table}")
-        _run(db, "".join(f"DROP INDEX {name};" for name in _index_names()))
+        run_script(db, "".join(f"DROP INDEX {name};" for name in _index_names()))
         db.execute("ALTER TABLE heads RENAME TO heads_old")
-        _run(db, _TABLES.split(";")[1])  # heads, anew
+        run_script(db, _TABLES.split(";")[1])  # heads, anew
         self._build(db, self.journal.lines())
         if before[0] is not None:  # a reader of the last build learns what differs
             db.execute(
@@ -381,9 +326,9 @@ class Snapshot:
         position = self.journal.position
         end = 0 if position is None else position.offset
         old_offset = before[1]["offset"] if before[1] else 0
-        _set_meta(db, "previous", [before[0], old_offset, end])
+        set_meta(db, "previous", [before[0], old_offset, end])
         db.execute("ANALYZE")  # how selective each index is: the planner picks the right one
-        _set_meta(db, "build", os.urandom(8).hex())
+        set_meta(db, "build", os.urandom(8).hex())
 
     def _build(self, db: sqlite3.Connection, items: Iterator[Item]) -> None:
         """Fold the whole log in memory (the places, not the records), then write it."""
@@ -400,12 +345,12 @@ class Snapshot:
                        ((rid, *row) for rid, row in sorted(fold.buried.items())))  # fmt: skip
         db.executemany("INSERT OR IGNORE INTO edges VALUES (?, ?)", _edges(heads))
         db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)", problems)
-        _run(db, _INDEXES)
-        _set_meta(db, "seq", fold.seq)
+        run_script(db, _INDEXES)
+        set_meta(db, "seq", fold.seq)
 
     def _catch_up(self, db: sqlite3.Connection, items: Iterator[Item]) -> None:
         """Fold what was appended, a chunk at a time, into the heads it touches."""
-        seq = _meta(db, "seq") or 0
+        seq = get_meta(db, "seq") or 0
         chunk: list[tuple[Event, int, int]] = []
         problems = []
 
@@ -436,7 +381,7 @@ class Snapshot:
         if chunk:
             flush()
         db.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)", problems)
-        _set_meta(db, "seq", seq)
+        set_meta(db, "seq", seq)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -454,7 +399,7 @@ class Snapshot:
             event = {}
         if not isinstance(event, dict) or event.get("rev") != rev:
             with contextlib.suppress(sqlite3.Error):  # the next read builds it anew
-                _set_meta(self._connect(), "position", None)
+                set_meta(self._connect(), "position", None)
             raise Stale(f"{self.journal.path} changed while it was read: run it again")
         return event
 
@@ -493,7 +438,7 @@ class Snapshot:
         ``offset`` (None: it is too far behind to say; any may have)."""
         db = self._connect()
         if build != self.build:
-            previous = _meta(db, "previous")
+            previous = get_meta(db, "previous")
             if previous is None or previous[:2] != [build, offset]:
                 return None
             changed = {row[0] for row in db.execute("SELECT id FROM rebuilt")}
@@ -541,13 +486,6 @@ def _file_state(path: Path) -> tuple[int, ...] | None:
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def _run(db: sqlite3.Connection, script: str) -> None:
-    """Run SQL statements one by one, inside the transaction open (unlike ``executescript``)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
 def _index_names() -> list[str]:
     return [line.split()[2] for line in _INDEXES.strip().splitlines()]
 
@@ -591,15 +529,6 @@ def _buried(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Buried]:
         for rid, *row in rows:
             found[rid] = Buried(*row)
     return found
-
-
-def _meta(db: sqlite3.Connection, key: str) -> Any:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else orjson.loads(row[0])
-
-
-def _set_meta(db: sqlite3.Connection, key: str, value: Any) -> None:
-    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, orjson.dumps(value)))
 
 
 def _stored(position: Position) -> dict[str, Any]:
