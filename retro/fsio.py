@@ -23,7 +23,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from retro.errors import LogError
 
@@ -167,7 +167,17 @@ def _gathered(chunks: Iterable[bytes], size: int = 1024 * 1024) -> Iterator[byte
         yield b"".join(held)
 
 
-def write_atomically(path: Path, chunks: Iterable[bytes], *, follow_link: bool = False) -> None:
+class Headed(NamedTuple):
+    """What to write when the first bytes are known only once the rest is written (a hash of
+    it): ``rest``, then ``first()``, of ``first_size`` bytes, written before it."""
+
+    first: Callable[[], bytes]
+    first_size: int
+    rest: Iterable[bytes]
+
+
+def write_atomically(path: Path, chunks: Iterable[bytes] | Headed, *,
+                     follow_link: bool = False) -> None:  # fmt: skip
     """Replace ``path`` by ``chunks``: temp file, fsync, rename, folder fsync.
 
     A symbolic link at ``path`` is replaced by the new file, unless ``follow_link``
@@ -175,6 +185,8 @@ def write_atomically(path: Path, chunks: Iterable[bytes], *, follow_link: bool =
     link kept. The temp file is created beside the file replaced, never through a
     link. Raises :class:`LogError` on any failure, leaving ``path`` as it was.
     """
+    headed = chunks if isinstance(chunks, Headed) else None
+    lines = chunks.rest if isinstance(chunks, Headed) else chunks
     target = resolve_link(path) if follow_link else path
     try:
         with _folder(target) as (dfd, name):
@@ -185,8 +197,12 @@ def write_atomically(path: Path, chunks: Iterable[bytes], *, follow_link: bool =
             fd, tmp = _create_temp(dfd, name, mode)
             try:
                 try:
-                    for chunk in _gathered(chunks):
+                    if headed is not None:
+                        os.lseek(fd, headed.first_size, os.SEEK_SET)
+                    for chunk in _gathered(lines):
                         write_all(fd, chunk)
+                    if headed is not None:
+                        _write_first(fd, headed)
                     os.fsync(fd)
                 finally:
                     os.close(fd)
@@ -198,6 +214,14 @@ def write_atomically(path: Path, chunks: Iterable[bytes], *, follow_link: bool =
             os.fsync(dfd)
     except OSError as err:
         raise failure(path, err) from err
+
+
+def _write_first(fd: int, headed: Headed) -> None:
+    first = headed.first()
+    if len(first) != headed.first_size:
+        raise ValueError(f"the first bytes are {len(first)} long, not {headed.first_size}")
+    if os.pwrite(fd, first, 0) != len(first):
+        raise OSError(errno.EIO, "the first bytes were not all written")
 
 
 def open_regular(path: Path, flags: int, mode: int = 0o644) -> int:

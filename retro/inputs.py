@@ -1,19 +1,16 @@
-"""Reading the logs a merge or a report takes in, every one checked before anything is written.
+"""Reading the logs a merge takes in, every one checked before anything is written.
 
-An input is read once, line by line, into :class:`~retro.merge.Entry` items (where each
-event is, and the little merging decides on); its lines are read back from the file by
-offset when they are written. A log read before on this machine has a snapshot in the
-cache (:mod:`retro.store.snapshot`): when it is current for this very file, its lines
-were validated when it was built or caught up, and each is only checked to be the event
-it claims (its content hash) rather than validated again. A log without one is
-validated line by line, and no snapshot is made for it (a merge's inputs are often
-copies: git's merge driver is handed temporary files).
+An input is checked line by line (:class:`~retro.store.checked.CheckedLog`: only the lines
+a check kept in the cache does not vouch for) into :class:`~retro.merge.Entry` items (where
+each event is, and the little merging decides on); its lines are read back from the file by
+offset when they are written, each checked to be the line read (its CRC).
 """
 
 from __future__ import annotations
 
 import os
 import weakref
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,11 +21,11 @@ import orjson
 
 from retro.bulk import gc_paused
 from retro.errors import LogError
-from retro.merge import Entry, Merge, entry_of, merge_entries
+from retro.merge import Entry, Merge, merge_entries
 from retro.model import Record
-from retro.store.events import DEL, PUT, Event, decode_exactly, hash_matches, is_header
-from retro.store.journal import Journal, Position, Problem, read_lines
-from retro.store.snapshot import Snapshot, snapshot_file
+from retro.store.checked import CheckedLog, Row
+from retro.store.events import PUT, Event, decode_exactly
+from retro.store.journal import Journal, Problem
 from retro.trust import Claim, Trust
 
 _CHUNK = 1024 * 1024  # bytes read at once when lines are read back in file order
@@ -70,7 +67,7 @@ class FileLines:
         else:
             line = os.pread(self._fd, size, off)
         self._next = off + size
-        if hash(line) != entry.check:
+        if zlib.crc32(line) != entry.check:
             raise LogError(f"{self.path} changed while it was read: nothing was written; "
                            "run it again")  # fmt: skip
         return line
@@ -134,18 +131,18 @@ def read_held(path: Path) -> list[tuple[Event, bytes | None]]:
 
 
 def read_inputs(
-    paths: Sequence[Path], *, skip_bad: bool, raw: bool = True,
+    paths: Sequence[Path], *, skip_bad: bool, keep: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> Inputs:  # fmt: skip
     """Every input's entries, its lines left in the file to be read back.
 
     A damaged line stops everything, naming file and line, unless ``skip_bad``.
-    ``progress`` is told the size of each file once it is read. (``raw`` is no longer
-    needed: the lines are always read back from the files.)
+    ``progress`` is told the size of each file once it is read. With ``keep`` False,
+    nothing of these files is kept in the cache (copies that will not be seen again).
     """
     found = Inputs()
     for path in paths:
-        journal, lines, entries, bad = read_log(path)
+        journal, lines, entries, bad = read_log(path, keep=keep)
         found.files.append(lines)
         if bad and not skip_bad:
             found.close()
@@ -161,103 +158,35 @@ def read_inputs(
 
 
 @gc_paused()
-def read_log(path: Path) -> tuple[Journal, FileLines, list[Entry], list[Problem]]:
+def read_log(path: Path, *, keep: bool = True) -> tuple[Journal, FileLines, list[Entry],
+                                                         list[Problem]]:  # fmt: skip
     """One log's entries and damaged lines (a torn last line included), and its file open.
 
-    Through its snapshot when one is kept (caught up, or rebuilt when stale), else
-    validated line by line.
+    Every line is checked, but for those a check kept in the cache vouches for (see
+    :mod:`retro.store.checked`); ``keep`` False keeps nothing of this one there.
     """
-    kept = snapshot_file(path)
-    if kept is not None and kept.exists():
-        snapshot = Snapshot(Journal(path))
-        try:
-            snapshot.sync()
-        finally:
-            snapshot.close()
-        journal, lines = snapshot.journal, FileLines(path)
-        stream = journal.reopen()
-        if stream is not None:
-            lines.attach(stream)
-            try:
-                entries = _checked(stream, journal.position, snapshot.problems, lines)
-            except _Untrusted:  # the file changed in place since: validate it all
-                lines.close()
-            else:
-                return journal, lines, entries, _with_tail(journal, snapshot.problems)
-    return _validated(path)
-
-
-class _Untrusted(Exception):
-    """A line the snapshot vouched for is not what it claims: the log changed in place."""
-
-
-def _checked(stream: BinaryIO, position: Position | None, problems: Sequence[Problem],
-             lines: FileLines) -> list[Entry]:  # fmt: skip
-    """The entries of the lines a current snapshot validated, each checked against its hash."""
-    if position is None:
-        return []
-    skip = {problem.offset for problem in problems}
+    checked, lines = CheckedLog(path, keep=keep), FileLines(path)
     claims: dict[Claim, Claim] = {}
-    entries: list[Entry] = []
-    off, end = len(position.head), position.offset
-    stream.seek(off)
-    for raw, size, terminated in read_lines(stream):
-        if off >= end:
-            break
-        here, off = off, off + size + terminated
-        if skip and here in skip:
-            continue
-        text, lead = _stripped(raw)
-        if not text or (text.startswith(b'{"format":') and is_header(text)):
-            continue
-        try:
-            event = orjson.loads(text)
-            if not (_shaped(event) and hash_matches(event, text)):
-                raise _Untrusted
-        except (orjson.JSONDecodeError, UnicodeEncodeError) as err:
-            raise _Untrusted from err
-        entries.append(entry_of(event, lines, here + lead, len(text), hash(text), claims))
-    return entries
-
-
-def _shaped(event: object) -> bool:
-    """True when ``event`` has what a merge reads of it, of the right types."""
-    if type(event) is not dict:
-        return False
-    prev, op, rec = event.get("prev"), event.get("op"), event.get("rec")
-    return (type(event.get("rev")) is str and type(event.get("id")) is str
-            and (prev is None or type(prev) is str) and type(event.get("life", 0)) is int
-            and (op == DEL or (op == PUT and type(rec) is dict and type(rec.get("team")) is str
-                               and type(rec.get("kind")) is str)))  # fmt: skip
-
-
-def _validated(path: Path) -> tuple[Journal, FileLines, list[Entry], list[Problem]]:
-    """One log's entries, every line validated."""
-    journal, lines = Journal(path), FileLines(path)
-    claims: dict[Claim, Claim] = {}
-    entries: list[Entry] = []
-    problems: list[Problem] = []
-    for line, offset, size, raw, decoded in journal.lines():
-        if type(decoded) is str:
-            problems.append(Problem(line, decoded, offset, size))
-            continue
-        text, lead = _stripped(raw)
-        entries.append(entry_of(decoded, lines, offset + lead, len(text), hash(text),  # type: ignore[arg-type]
-                                claims))  # fmt: skip
+    entries = [_entry(row, lines, claims) for row in checked]
+    journal = checked.journal
     if entries:
         stream = journal.reopen()
         if stream is None:
             raise LogError(f"{path} changed while it was read: run it again")
         lines.attach(stream)
-    return journal, lines, entries, _with_tail(journal, problems)
+    damaged = [problem for problem in checked.problems if problem.offset >= 0]
+    return journal, lines, entries, _with_tail(journal, damaged)
 
 
-def _stripped(raw: bytes) -> tuple[bytes, int]:
-    """A line without the blanks around it, and how many it began with."""
-    if raw[:1] == b"{" and raw[-1:] == b"}":
-        return raw, 0
-    text = raw.strip()
-    return text, len(raw) - len(raw.lstrip())
+def _entry(row: Row, lines: FileLines, claims: dict[Claim, Claim]) -> Entry:
+    """The entry of the event a check kept as ``row``, its line in ``lines``."""
+    _, off, size, rev, rid, prev, life, dead, team, kind, crc = row
+    claim = None
+    if team is not None and kind is not None:
+        claim = (team, kind)
+        claim = claims.setdefault(claim, claim)
+    return Entry._make((f"{rev}\0{rid}", rid, prev, life, bool(dead), claim, lines, off, size,
+                        crc))  # fmt: skip
 
 
 def _with_tail(journal: Journal, problems: Sequence[Problem]) -> list[Problem]:

@@ -24,8 +24,19 @@ from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from retro.bulk import gc_paused
+from retro.fsio import Headed
 from retro.model import Record, title
-from retro.store.events import DEL, PUT, VERSION, Event, encode, generation, header
+from retro.store.events import (
+    DEL,
+    PUT,
+    VERSION,
+    Event,
+    Generation,
+    encode,
+    generation,
+    header,
+    header_size,
+)
 from retro.trust import Claim, Held, Trust, Verdict, screen
 
 SIMILAR = 0.8  # share of words two decision titles have in common to be reported as alike
@@ -180,10 +191,18 @@ class Merge:
     def stream(self) -> Iterator[bytes]:
         """The merged log, line by line: header (naming its generation) first.
 
-        The lines are read back twice (for the generation, then to be written), never held.
+        The lines are read back twice (for the generation, then to be given), never held;
+        :meth:`headed` reads them once.
         """
         yield header(self.version, generation(self.body()))
         yield from self.body()
+
+    def headed(self) -> Headed:
+        """The merged log to write (:func:`~retro.fsio.write_atomically`): the lines, then
+        the header naming their generation, hashed as they were written, before them."""
+        hashed = Generation()
+        return Headed(lambda: hashed.header(self.version), header_size(self.version),
+                      map(hashed.add, self.body()))  # fmt: skip
 
     def lines(self) -> list[bytes]:
         """The merged log as a list of lines (see :meth:`stream`)."""

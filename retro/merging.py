@@ -93,7 +93,7 @@ def merge_logs(
             base = _read_into(into, skip_bad=True) if into is not None else None
             result = inputs.merged(base, trust=trust)
             if output is not None and held_file is not None:
-                Journal(output).rewrite(result.stream())
+                Journal(output).rewrite(result.headed())
                 keep_held(result, held_file, fresh=True)
         else:
             result = _merge_into(inputs, into, held_file, trust)
@@ -120,7 +120,7 @@ def _merge_into(inputs: Inputs, into: Path, held_file: Path, trust: Trust) -> Me
             raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` first")
         version = existing.versions[0] if existing is not None else journal.version
         result = inputs.merged(existing, version, trust=trust)
-        journal.rewrite(result.stream())
+        journal.rewrite(result.headed())
         keep_held(result, held_file, fresh=False)
     return result
 
@@ -135,12 +135,12 @@ def merge_three(
 
     def read(*paths: Path) -> Inputs:
         found = [p for p in paths if p.exists() and p.stat().st_size]
-        return read_inputs(found, skip_bad=False, progress=progress)
+        return read_inputs(found, skip_bad=False, keep=False, progress=progress)  # git's copies
 
     mine = read(ancestor, ours)  # your side: what the log already holds
     result = read(theirs).merged(mine, max([VERSION, *mine.versions]),
                                  trust=trust_for(None, accept_foreign=False))  # fmt: skip
-    write_atomically(ours, result.stream())
+    write_atomically(ours, result.headed())
     held_file = None
     if result.held:
         held_file = side_file(path or ours, ".held")

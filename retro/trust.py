@@ -262,14 +262,21 @@ class Suspicion:
 
     def add(self, where: int, event: Event) -> None:
         """Take ``event`` in, found at ``where`` (a line number or an index)."""
-        rev, rid = event["rev"], event["id"]
+        rec = event["rec"] if event["op"] == PUT else {}
+        self.take(where, event["rev"], event["id"], event["prev"], rec.get("team"),
+                  rec.get("kind"))  # fmt: skip
+
+    def take(self, where: int, rev: str, rid: str, prev: str | None, team: str | None,
+             kind: str | None) -> None:  # fmt: skip
+        """Take in an event of record ``rid`` at revision ``rev`` (made on ``prev``), found
+        at ``where``: a put claiming ``team`` and ``kind``, or a deletion (both None)."""
         if rev[:23] > self._latest:
             self._future.append((where, f"revision {rev[:23]} is stamped in the future"))
         claim: Claim | None = None
-        if event["op"] == PUT:
-            claim = (event["rec"]["team"], event["rec"]["kind"])
+        if team is not None and kind is not None:
+            claim = (team, kind)
             claim = self._claims.setdefault(claim, claim)
-        self._records.add(rid, claim, event["prev"] is None)
+        self._records.add(rid, claim, prev is None)
 
     def found(self, again: Callable[[], Iterable[tuple[int, Event]]]) -> list[tuple[int, str]]:
         """(where, why) of each event a merge would hold back, in order.

@@ -13,6 +13,7 @@ import pytest
 from retro.errors import LogError, NotALogError, TooLargeError, VersionError
 from retro.model import new_record
 from retro.store import events as ev
+from retro.store.checked import CheckedLog
 from retro.store.journal import Journal, decode_line
 from tests.conftest import START
 
@@ -253,11 +254,12 @@ def test_scan_reports_tampering_and_conflicting_duplicates(log_path: Path) -> No
     forged["rec"]["text"] = "forged"
     with open(log_path, "ab") as out:
         out.write(ev.encode(forged))
-    batch, extra = Journal(log_path).scan()
+    checked = CheckedLog(log_path, keep=False)
+    rows = list(checked)
     # A line whose content does not match its revision is damaged: skipped, like any other.
-    assert [str(p) for p in batch.problems] == \
-        ["line 3: the content does not match its revision (edited by hand or damaged)"]
-    assert batch.events == [event] and extra == []
+    assert [(str(p), p.offset > 0) for p in checked.problems] == \
+        [("line 3: the content does not match its revision (edited by hand or damaged)", True)]
+    assert [row[3] for row in rows] == [event["rev"]]
 
 
 def hashed_as_written(line: bytes) -> bytes:
@@ -274,7 +276,7 @@ def hashed_as_written(line: bytes) -> bytes:
     (b'"baseline":1e-05', True),
     (b'"baseline": 1e-05', False),
 ])  # fmt: skip
-def test_scan_checks_the_canonical_form_of_what_matches_its_own_bytes(
+def test_a_check_looks_at_the_canonical_form_of_what_matches_its_own_bytes(
     log_path: Path, written: bytes, canonical: bool
 ) -> None:
     """A line hashed as written, but not in canonical form, is read; verify reports it."""
@@ -284,9 +286,10 @@ def test_scan_checks_the_canonical_form_of_what_matches_its_own_bytes(
     Journal(log_path).append([put()])
     with open(log_path, "ab") as out:
         out.write(line + b"\n")
-    batch, extra = Journal(log_path).scan()
-    assert len(batch.events) == 2 and not batch.problems
-    assert [str(p) for p in extra] == ([] if canonical else [f"line 3: {ev.HASH_MISMATCH}"])
+    checked = CheckedLog(log_path, keep=False)
+    assert len(list(checked)) == 2  # read, and reported (not damaged: no offset)
+    assert [(str(p), p.offset) for p in checked.problems] == \
+        ([] if canonical else [(f"line 3: {ev.HASH_MISMATCH}", -1)])
 
 
 def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
@@ -301,9 +304,9 @@ def test_compact_dedupes_orders_and_sets_damage_aside(log_path: Path) -> None:
     done = journal.compact()
     assert (done.kept, done.dropped, done.rejected) == (2, 1, 2)
     assert done.side is not None and done.side.read_bytes() == b'garbage line\n{"torn":\n'
-    batch, extra = Journal(log_path).scan()
-    assert [e["rec"]["text"] for e in batch.events] == ["early", "late"]
-    assert not batch.problems and not extra
+    checked = CheckedLog(log_path, keep=False)
+    assert len(list(checked)) == 2 and not checked.problems
+    assert [e["rec"]["text"] for e in Journal(log_path).read().events] == ["early", "late"]
     assert os.stat(log_path).st_mode & 0o777 == mode
     before = log_path.read_bytes()
     journal.compact()

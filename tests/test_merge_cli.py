@@ -562,18 +562,16 @@ def test_skip_bad_sets_nothing_aside_when_the_merge_fails(tmp_path: Path) -> Non
 
 
 def _synced(path: Path) -> None:
-    """Read ``path`` the way the app does, leaving its snapshot in the cache."""
-    from retro.store.journal import Journal
-    from retro.store.snapshot import Snapshot, snapshot_file
+    """Check ``path`` the way verify does, leaving what it learned in the cache."""
+    from retro.store.cachedb import cache_file
+    from retro.store.checked import SUFFIX, CheckedLog
 
-    snapshot = Snapshot(Journal(path))
-    snapshot.sync()
-    snapshot.close()
-    kept = snapshot_file(path)
+    list(CheckedLog(path))
+    kept = cache_file(path, SUFFIX)
     assert kept is not None and kept.exists()
 
 
-def test_a_log_read_before_merges_as_one_never_read(run: Run, tmp_path: Path,
+def test_a_log_checked_before_merges_as_one_never_checked(run: Run, tmp_path: Path,
                                                      clock: Clock) -> None:  # fmt: skip
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     ana, bo = open_repo(a, "Ana", clock), open_repo(b, "Bo", clock)
@@ -594,7 +592,7 @@ def test_a_log_read_before_merges_as_one_never_read(run: Run, tmp_path: Path,
     assert warm["rejected"] == 1
 
 
-def test_a_log_changed_in_place_after_its_snapshot_is_checked_again(
+def test_a_log_changed_in_place_after_a_check_is_checked_again(
     run: Run, tmp_path: Path, clock: Clock
 ) -> None:
     log = tmp_path / "a.jsonl"
@@ -611,3 +609,17 @@ def test_a_log_changed_in_place_after_its_snapshot_is_checked_again(
     assert done.exit_code != 0
     assert "line 3:" in done.stderr and "does not match its revision" in done.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_merge_is_written_in_one_pass_with_the_header_naming_its_lines(
+    run: Run, tmp_path: Path, clock: Clock
+) -> None:
+    from retro.store.events import generation, header, rewritten
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    open_repo(a, "Ana", clock).add("lesson", "Flags need owners")
+    open_repo(b, "Bo", clock).add("output", "Shipped refunds")
+    run("merge", a, b, "-o", tmp_path / "out.jsonl")
+    first, *body = (tmp_path / "out.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(body) == 2 and first == header((1, 0), generation(body))
+    assert [first, *body] == rewritten((1, 0), body)

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from retro.model import Record
+from retro.store.checked import CheckedLog
 from retro.store.events import DEL, PUT, Event, replay
 from retro.store.journal import Journal
 
@@ -53,9 +54,9 @@ def day(value: str) -> date:
 
 @pytest.mark.parametrize("team", TEAMS)
 def test_each_log_verifies_healthy(team: str) -> None:
-    batch, extra = Journal(SAMPLE / f"{team}.jsonl").scan()
-    assert batch.events
-    assert batch.problems == [] and extra == []
+    checked = CheckedLog(SAMPLE / f"{team}.jsonl", keep=False)
+    assert list(checked)
+    assert checked.problems == [] and not checked.journal.incomplete_tail
 
 
 def test_regenerating_writes_the_same_bytes(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="retro-demo-"))
     copies = [Path(shutil.copy(log, folder / log.name)) for log in logs]
     with progress_bar(copies) as progress:
-        inputs = read_inputs(copies, skip_bad=False, progress=progress)
+        inputs = read_inputs(copies, skip_bad=False, keep=False, progress=progress)
     combined = folder / "all-teams.jsonl"
     write_atomically(combined, inputs.merged().lines())
     config = folder / "config.toml"

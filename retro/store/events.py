@@ -92,10 +92,34 @@ def generation(body: Iterable[bytes]) -> str:
     (a merge stays deterministic), yet a reader tells a rewrite from the file it
     was reading by the header.
     """
-    digest = hashlib.sha256()
+    hashed = Generation()
     for line in body:
-        digest.update(line)
-    return digest.hexdigest()[:16]
+        hashed.add(line)
+    return hashed.value()
+
+
+class Generation:
+    """:func:`generation`, taken line by line as the lines are written."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, line: bytes) -> bytes:
+        """Take ``line`` in; return it."""
+        self._digest.update(line)
+        return line
+
+    def value(self) -> str:
+        return self._digest.hexdigest()[:16]
+
+    def header(self, version: tuple[int, int]) -> bytes:
+        """The header naming the generation of the lines taken in."""
+        return header(version, self.value())
+
+
+def header_size(version: tuple[int, int]) -> int:
+    """How long the header of a rewritten log of ``version`` is."""
+    return len(header(version, "0" * 16))
 
 
 def rewritten(version: tuple[int, int], body: Sequence[bytes]) -> list[bytes]:

@@ -26,10 +26,8 @@ from retro.errors import LogError, NotALogError, TooLargeError
 from retro.fsio import copy_lines, write_atomically
 from retro.model import MAX_LINE_BYTES
 from retro.store.events import (
-    HASH_MISMATCH,
     VERSION,
     Event,
-    canonical_hash_matches,
     canonical_text,
     decode,
     encode,
@@ -424,45 +422,9 @@ class Journal:
             yield line, offset, size, raw, decoded
             offset += size + terminated
 
-    def checked(self) -> Iterator[tuple[int, Event] | Problem]:
-        """Stream the log as ``verify`` checks it, holding no more than a line.
-
-        Yields each event with its line number, and each problem: a damaged line (with
-        its offset), a revision whose hash is not that of its content's canonical form
-        (before the event itself), and a torn last line. A revision found again with
-        other content is one of these: the revision holds the hash of the content.
-        """
-        for line, offset, size, raw, decoded in self.lines():
-            if type(decoded) is str:
-                yield Problem(line, decoded, offset, size)
-                continue
-            event: Event = decoded  # type: ignore[assignment]
-            if not canonical_hash_matches(event, raw.strip()):
-                yield Problem(line, HASH_MISMATCH)
-            yield line, event
-        if self.incomplete_tail:
-            yield Problem(self._line + 1, "the last line is incomplete (a torn write)")
-
-    def scan(self) -> tuple[Batch, list[Problem]]:
-        """Read everything like :meth:`read`, and also check what a reader can skip.
-
-        Returns the batch and the extra problems: revisions whose hash does not
-        match their canonical content, and a torn last line (see :meth:`checked`).
-        """
-        batch, extra = Batch(), list[Problem]()
-        with gc_paused():
-            for found in self.checked():
-                if isinstance(found, Problem):
-                    (batch.problems if found.offset >= 0 else extra).append(found)
-                else:
-                    batch.lines.append(found[0])
-                    batch.events.append(found[1])
-        batch.incomplete_tail = self.incomplete_tail
-        return batch, extra
-
     # --- rewriting ------------------------------------------------------------------
 
-    def rewrite(self, lines: Iterable[bytes]) -> None:
+    def rewrite(self, lines: Iterable[bytes] | fsio.Headed) -> None:
         """Replace the log by ``lines`` atomically (hold :meth:`locked` meanwhile).
 
         A log reached through a symbolic link stays linked: the link's target is
