@@ -169,11 +169,13 @@ def _gathered(chunks: Iterable[bytes], size: int = 1024 * 1024) -> Iterator[byte
 
 class Headed(NamedTuple):
     """What to write when the first bytes are known only once the rest is written (a hash of
-    it): ``rest``, then ``first()``, of ``first_size`` bytes, written before it."""
+    it): ``rest``, each chunk of it shown to ``see`` as it is written, then ``first()``, of
+    ``first_size`` bytes, written before it."""
 
     first: Callable[[], bytes]
     first_size: int
     rest: Iterable[bytes]
+    see: Callable[[bytes], object]
 
 
 def write_atomically(path: Path, chunks: Iterable[bytes] | Headed, *,
@@ -200,6 +202,8 @@ def write_atomically(path: Path, chunks: Iterable[bytes] | Headed, *,
                     if headed is not None:
                         os.lseek(fd, headed.first_size, os.SEEK_SET)
                     for chunk in _gathered(lines):
+                        if headed is not None:
+                            headed.see(chunk)
                         write_all(fd, chunk)
                     if headed is not None:
                         _write_first(fd, headed)

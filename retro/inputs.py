@@ -23,7 +23,7 @@ from retro.bulk import gc_paused
 from retro.errors import LogError
 from retro.merge import Entry, Merge, merge_entries
 from retro.model import Record
-from retro.store.checked import CheckedLog, Row
+from retro.store.checked import CheckedLog
 from retro.store.events import PUT, Event, decode_exactly
 from retro.store.journal import Journal, Problem
 from retro.trust import Claim, Trust
@@ -165,9 +165,12 @@ def read_log(path: Path, *, keep: bool = True) -> tuple[Journal, FileLines, list
     Every line is checked, but for those a check kept in the cache vouches for (see
     :mod:`retro.store.checked`); ``keep`` False keeps nothing of this one there.
     """
-    checked, lines = CheckedLog(path, keep=keep), FileLines(path)
-    claims: dict[Claim, Claim] = {}
-    entries = [_entry(row, lines, claims) for row in checked]
+    checked, lines = CheckedLog(path, keep=keep, at_once=True), FileLines(path)
+    claims = _Claims({(None, None): None})
+    make = Entry._make
+    entries = [make((f"{rev}\0{rid}", rid, prev, life, dead == 1, claims[team, kind], lines,
+                     off, size, crc))
+               for _, off, size, rev, rid, prev, life, dead, team, kind, crc in checked]
     journal = checked.journal
     if entries:
         stream = journal.reopen()
@@ -178,15 +181,14 @@ def read_log(path: Path, *, keep: bool = True) -> tuple[Journal, FileLines, list
     return journal, lines, entries, _with_tail(journal, damaged)
 
 
-def _entry(row: Row, lines: FileLines, claims: dict[Claim, Claim]) -> Entry:
-    """The entry of the event a check kept as ``row``, its line in ``lines``."""
-    _, off, size, rev, rid, prev, life, dead, team, kind, crc = row
-    claim = None
-    if team is not None and kind is not None:
-        claim = (team, kind)
-        claim = claims.setdefault(claim, claim)
-    return Entry._make((f"{rev}\0{rid}", rid, prev, life, bool(dead), claim, lines, off, size,
-                        crc))  # fmt: skip
+class _Claims(dict[tuple[str | None, str | None], Claim | None]):
+    """One (team, kind) tuple for every put that claims it, shared; None for deletions."""
+
+    def __missing__(self, key: tuple[str | None, str | None]) -> Claim | None:
+        team, kind = key
+        assert team is not None and kind is not None
+        self[key] = claim = (team, kind)
+        return claim
 
 
 def _with_tail(journal: Journal, problems: Sequence[Problem]) -> list[Problem]:

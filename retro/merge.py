@@ -202,7 +202,7 @@ class Merge:
         the header naming their generation, hashed as they were written, before them."""
         hashed = Generation()
         return Headed(lambda: hashed.header(self.version), header_size(self.version),
-                      map(hashed.add, self.body()))  # fmt: skip
+                      self.body(), hashed.add)  # fmt: skip
 
     def lines(self) -> list[bytes]:
         """The merged log as a list of lines (see :meth:`stream`)."""
@@ -368,11 +368,16 @@ class _Fold:
         """Take in one input's entries (``read`` of them before screening); report them."""
         report = InputReport(source, events_read=read, held=read - len(entries))
         before: dict[str, Entry | None] = {}
-        heads = self.heads
+        heads, copies, take = self.heads, self.copies, self.take
         for entry in entries:
-            if entry.rid not in before:
-                before[entry.rid] = heads.get(entry.rid)
-            if not self.take(entry):
+            rid = entry.rid
+            if rid not in heads:  # a new record: as take() does
+                before[rid] = None
+                heads[rid] = copies[entry.key] = entry
+                continue
+            if rid not in before:
+                before[rid] = heads.get(rid)
+            if not take(entry):
                 report.duplicates_skipped += 1
         for rid, was in before.items():
             now = heads[rid]
@@ -432,9 +437,13 @@ def concurrent_edits(order: Iterable[Entry], branched: set[Branch],
     return found
 
 
-def _normal(text: str) -> str:
-    words = re.findall(r"[a-z0-9%]+", text.lower())
-    return " ".join(w for w in words if w not in {"a", "an", "the", "on", "onto", "to", "of"})
+_WORD = re.compile(r"[a-z0-9%]+")
+_FILLERS = frozenset({"a", "an", "the", "on", "onto", "to", "of"})
+
+
+def _words(text: str) -> set[str]:
+    """The words of a title that tell it from others (lower case, fillers left out)."""
+    return set(_WORD.findall(text.lower())) - _FILLERS
 
 
 def duplicate_decisions(heads: dict[str, Event]) -> list[DuplicateDecision]:
@@ -448,8 +457,7 @@ def duplicate_decisions(heads: dict[str, Event]) -> list[DuplicateDecision]:
          and not e["rec"].get("alias_of")),
         key=lambda rec: (rec["created_at"], rec["id"]),
     )  # fmt: skip
-    normal = [_normal(rec["text"]) for rec in decisions]
-    words = [set(text.split()) for text in normal]
+    words = [_words(rec["text"]) for rec in decisions]
     frequency: Counter[str] = Counter(word for these in words for word in these)
     rank = {w: n for n, w in enumerate(sorted(frequency, key=lambda w: (frequency[w], w)))}
     rare = [sorted(these, key=rank.__getitem__)[:RARE_WORDS] for these in words]

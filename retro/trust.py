@@ -134,8 +134,13 @@ def owners(entries: Iterable[Entry], known: dict[str, Claim] | None = None) -> d
     Records in ``known`` keep what it says.
     """
     claims = Claims()
+    records, add = claims.records, claims.add
     for entry in entries:
-        claims.add(entry.rid, entry.claim, entry.prev is None)
+        rid, claim = entry.rid, entry.claim
+        if claim is not None and rid not in records:  # a record's first event: as add() does
+            records[rid] = (claim, entry.prev is None)
+        else:
+            add(rid, claim, entry.prev is None)
     return claims.owners() | (known or {})
 
 

@@ -23,6 +23,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -115,13 +116,16 @@ class CheckedLog:
     whose canonical form does not match its revision (offset -1), and :attr:`journal` says
     where reading stopped and whether the last line is torn. Raises
     :class:`~retro.errors.LogError` when the log is missing or not a log. With ``keep``
-    False, nothing is written to the cache (for a file that will not be seen again).
+    False, nothing is written to the cache (for a file that will not be seen again). With
+    ``at_once`` (for a caller that holds every row anyway), the rows kept are read while
+    the bytes they cover are hashed, on another core, rather than streamed after it.
     """
 
-    def __init__(self, path: Path, *, keep: bool = True, full: bool = False) -> None:
+    def __init__(self, path: Path, *, keep: bool = True, full: bool = False,
+                 at_once: bool = False) -> None:  # fmt: skip
         self.journal = Journal(path)
         self.problems: list[Problem] = []
-        self._keep, self._full = keep, full
+        self._keep, self._full, self._at_once = keep, full, at_once
         self._db: sqlite3.Connection | None = None
         self._writing = False
 
@@ -175,11 +179,19 @@ class CheckedLog:
         return None
 
     def _rows(self) -> Iterator[Row]:
-        db, stored = self._db, None
+        db, stored, kept = self._db, None, None
         if db is not None and not self._full:
             db.execute("BEGIN")  # what is read of it below is of one state
             stored = get_meta(db, "state")
-        tap = self._resume(stored) if stored is not None else None
+        if stored is None:
+            tap = None
+        elif self._at_once:  # the rows read while the bytes are hashed, on another core
+            with ThreadPoolExecutor(1) as pool:
+                resumed = pool.submit(self._resume, stored)
+                kept = self._kept_rows().fetchall()
+                tap = resumed.result()
+        else:
+            tap = self._resume(stored)
         items = self.journal.new_lines() if tap is not None else None
         if items is None:  # nothing kept, or not these bytes: check it all
             if db is not None and db.in_transaction:
@@ -191,7 +203,7 @@ class CheckedLog:
             assert db is not None and tap is not None
             self.problems = [Problem(*row) for row in db.execute(
                 "SELECT line, message, off, size FROM problems ORDER BY rowid")]  # fmt: skip
-            yield from db.execute("SELECT * FROM events ORDER BY line")
+            yield from kept if kept is not None else self._kept_rows()
             db.execute("COMMIT")
         self.journal.tap = None
         new: list[Row] = []
@@ -206,6 +218,10 @@ class CheckedLog:
         state = self._state(tap) if tap.end(self.journal.offset) else None
         if state is not None and (state != stored or new):
             self._store(stored, new, self.problems[found:], state)
+
+    def _kept_rows(self) -> sqlite3.Cursor:
+        assert self._db is not None
+        return self._db.execute("SELECT * FROM events ORDER BY line")
 
     def _resume(self, stored: dict[str, Any]) -> _Tap | None:
         """Set the journal to go on after the bytes ``stored`` vouches for, when the file
