@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from operator import itemgetter
 from typing import NamedTuple, Protocol
 
+from retro.aside import aside
 from retro.bulk import gc_paused
 from retro.fsio import Headed
 from retro.model import Record, title
@@ -42,6 +43,7 @@ from retro.trust import Claim, Held, Trust, Verdict, screen
 SIMILAR = 0.8  # share of words two decision titles have in common to be reported as alike
 RARE_WORDS = 3  # near-duplicate titles share at least one of their three rarest words
 MAX_DUPLICATES = 100  # more pairs than this is no longer a list anyone reads
+ASIDE_FROM = 50_000  # records from which alike decisions are found in another process
 
 
 class Lines(Protocol):
@@ -178,6 +180,7 @@ class Merge:
     head_entries: dict[str, Entry] = field(default_factory=dict)  # each record's head
     recode: set[Entry] = field(default_factory=set)  # written in canonical form
     branched: set[Branch] = field(default_factory=set)  # edited twice on one revision
+    _alike: Callable[[], list[DuplicateDecision]] | None = field(default=None, repr=False)
 
     def body(self) -> Iterator[bytes]:
         """The merged lines, header aside: each as read, or canonical when its copies differ."""
@@ -255,9 +258,21 @@ class Merge:
     @cached_property
     def duplicates(self) -> list[DuplicateDecision]:
         """Decisions with different ids and near-identical titles."""
-        decisions = {rid: entry.source.event(entry) for rid, entry in self.head_entries.items()
-                     if entry.claim is not None and entry.claim[1] == "decision"}  # fmt: skip
-        return duplicate_decisions(decisions)
+        alike, self._alike = self._alike, None
+        return alike() if alike is not None else _alike_decisions(self.head_entries)
+
+    def look_aside(self) -> None:
+        """When the merge is large, start finding :attr:`duplicates` in another process,
+        while this one goes on (writes the merge)."""
+        if len(self.head_entries) >= ASIDE_FROM and self._alike is None:
+            self._alike = aside(partial(_alike_decisions, self.head_entries))  # no cycle: freed
+
+
+def _alike_decisions(heads: dict[str, Entry]) -> list[DuplicateDecision]:
+    """:func:`duplicate_decisions` among the decisions of merged ``heads``, read back."""
+    decisions = {rid: entry.source.event(entry) for rid, entry in heads.items()
+                 if entry.claim is not None and entry.claim[1] == "decision"}  # fmt: skip
+    return duplicate_decisions(decisions)
 
 
 def merge(
@@ -367,18 +382,25 @@ class _Fold:
     def take_input(self, source: str, entries: Sequence[Entry], read: int) -> InputReport:
         """Take in one input's entries (``read`` of them before screening); report them."""
         report = InputReport(source, events_read=read, held=read - len(entries))
-        before: dict[str, Entry | None] = {}
+        before: dict[str, Entry | None] = {}  # the heads of the records met again
+        fresh = fresh_dead = 0  # the records first met here (by the rest of the input: alone)
         heads, copies, take = self.heads, self.copies, self.take
         for entry in entries:
             rid = entry.rid
             if rid not in heads:  # a new record: as take() does
-                before[rid] = None
                 heads[rid] = copies[entry.key] = entry
+                fresh += 1
+                fresh_dead += entry.dead
                 continue
             if rid not in before:
-                before[rid] = heads.get(rid)
+                head = heads[rid]
+                if head.source is entry.source:  # first met here, and met again
+                    before[rid], fresh, fresh_dead = None, fresh - 1, fresh_dead - head.dead
+                else:
+                    before[rid] = head
             if not take(entry):
                 report.duplicates_skipped += 1
+        report.new_records, report.deletions = fresh - fresh_dead, fresh_dead
         for rid, was in before.items():
             now = heads[rid]
             if now is was or (was is not None and was.dead and now.dead):

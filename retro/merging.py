@@ -93,6 +93,7 @@ def merge_logs(
             base = _read_into(into, skip_bad=True) if into is not None else None
             result = inputs.merged(base, trust=trust)
             if output is not None and held_file is not None:
+                result.look_aside()
                 Journal(output).rewrite(result.headed())
                 keep_held(result, held_file, fresh=True)
         else:
@@ -120,6 +121,7 @@ def _merge_into(inputs: Inputs, into: Path, held_file: Path, trust: Trust) -> Me
             raise LogError(f"{into} has damaged lines: run `retro --log {into} compact` first")
         version = existing.versions[0] if existing is not None else journal.version
         result = inputs.merged(existing, version, trust=trust)
+        result.look_aside()
         journal.rewrite(result.headed())
         keep_held(result, held_file, fresh=False)
     return result

@@ -92,27 +92,31 @@ class Claims:
     """
 
     def __init__(self) -> None:
-        # Each record's claim, and whether a creation made it (None: deletions only).
-        self.records: dict[str, tuple[Claim, bool] | None] = {}
+        self.records: dict[str, Claim | None] = {}  # each record's claim (None: deletions only)
+        self._uncreated: set[str] = set()  # records whose claim no creation made (yet)
         self._disputed: dict[str, tuple[set[Claim], set[Claim]]] = {}  # creations', puts'
 
     def add(self, rid: str, claim: Claim | None, creation: bool) -> None:
         """Take in an event of ``rid``: a put claiming ``claim``, or a deletion (None)."""
+        records = self.records
+        state = records.get(rid)
         if claim is None:
-            self.records.setdefault(rid, None)
-            return
-        state = self.records.get(rid)
-        disputed = self._disputed.get(rid)
-        if disputed is not None:
-            disputed[1].add(claim)
+            records.setdefault(rid, None)
+        elif state is None:
+            records[rid] = claim
+            if not creation:
+                self._uncreated.add(rid)
+        elif rid in self._disputed:
+            created, puts = self._disputed[rid]
+            puts.add(claim)
             if creation:
-                disputed[0].add(claim)
-        elif state is None or (state[0] == claim and creation and not state[1]):
-            self.records[rid] = (claim, creation)
-        elif state[0] != claim:
-            first, created = state
-            self._disputed[rid] = ({first} if created else set()) | ({claim} if creation
-                                   else set()), {first, claim}  # fmt: skip
+                created.add(claim)
+        elif state == claim:
+            if creation:
+                self._uncreated.discard(rid)
+        else:
+            first = {state} if rid not in self._uncreated else set()
+            self._disputed[rid] = first | ({claim} if creation else set()), {state, claim}
 
     def disputed(self) -> dict[str, Claim]:
         """The owner of each record whose claims disagree (a conflict when they cannot tell)."""
@@ -122,26 +126,32 @@ class Claims:
             found[rid] = next(iter(claims)) if len(claims) == 1 else _CONFLICT
         return found
 
-    def owners(self) -> dict[str, Claim]:
-        """Each record's owner: its (team, kind), or a conflict."""
-        found = {rid: state[0] for rid, state in self.records.items() if state is not None}
-        return found | self.disputed()
+    def owners(self) -> dict[str, Claim | None]:
+        """Each record's owner: its (team, kind), a conflict, or None (deletions only).
+
+        The last thing asked of them: the records' claims are turned into it in place.
+        """
+        owner = self.records
+        owner.update(self.disputed())
+        return owner
 
 
-def owners(entries: Iterable[Entry], known: dict[str, Claim] | None = None) -> dict[str, Claim]:
-    """Each record's (team, kind) as ``entries`` first tell it (see :class:`Claims`).
-
-    Records in ``known`` keep what it says.
+def owners(entries: Iterable[Entry], known: dict[str, Claim] | None = None
+           ) -> dict[str, Claim | None]:  # fmt: skip
+    """Each record's (team, kind) as ``entries`` first tell it (see :class:`Claims`), None
+    for a record with deletions only. Records in ``known`` keep what it says.
     """
     claims = Claims()
     records, add = claims.records, claims.add
     for entry in entries:
         rid, claim = entry.rid, entry.claim
-        if claim is not None and rid not in records:  # a record's first event: as add() does
-            records[rid] = (claim, entry.prev is None)
+        if claim is not None and entry.prev is None and rid not in records:  # as add() does
+            records[rid] = claim
         else:
             add(rid, claim, entry.prev is None)
-    return claims.owners() | (known or {})
+    found = claims.owners()
+    found.update(known or {})
+    return found
 
 
 def _current(entries: Iterable[Entry]) -> tuple[dict[str, Claim], dict[str, Entry]]:
@@ -198,32 +208,39 @@ def screen(
     in_base = {e.key for e in base}
     yours, base_heads = _current(base)
     owner = owners((e for _, entries in inputs for e in entries), yours)
-    latest = trust.latest_rev
+    latest, foreign = trust.latest_rev, trust.accept_foreign
+    bound = latest + "\U0010ffff"  # key <= bound: its revision's time is latest's or before
     taken: list[list[Entry]] = []
-    verdicts: dict[str, Verdict | None] = {}
+    held: dict[str, Verdict] = {}
+    brought: set[str] | None = None  # the keys taken so far, once anything was held
     for source, entries in inputs:
         mine: list[Entry] = []
         for entry in entries:
             key, rid = entry.key, entry.rid
-            plain = (key[:23] <= latest and rid not in yours  # the common case, decided at once
-                     and (trust.accept_foreign or owner.get(rid, entry.claim) == entry.claim))
+            plain = (key <= bound and rid not in yours  # the common case, decided at once
+                     and (foreign or owner.get(rid, entry.claim) == entry.claim))
             verdict = None if plain or key in in_base else _verdict(
                 entry, source, owner, yours, base_heads, trust, latest)  # fmt: skip
-            if verdict is None or verdicts.get(key, verdict) is None:
-                verdicts[key] = None
+            if verdict is None:
+                mine.append(entry)
+                if brought is not None:
+                    brought.add(key)
+                    held.pop(key, None)  # another input is trusted to bring it
+                continue
+            if brought is None:
+                brought = {e.key for m in [*taken, mine] for e in m}
+            if key in brought:
                 mine.append(entry)
             else:  # held: named after the first input, by name, that brought it
-                known = verdicts.setdefault(key, verdict)
-                if known is not None and verdict.source < known.source:
-                    verdicts[key] = verdict
+                known = held.setdefault(key, verdict)
+                if verdict.source < known.source:
+                    held[key] = verdict
         taken.append(mine)
-    held = [v for v in verdicts.values() if v is not None]
-    held.sort(key=lambda v: v.entry.key)
-    return taken, held
+    return taken, sorted(held.values(), key=lambda v: v.entry.key)
 
 
 def _verdict(
-    entry: Entry, source: str, owner: dict[str, Claim], yours: dict[str, Claim],
+    entry: Entry, source: str, owner: dict[str, Claim | None], yours: dict[str, Claim],
     heads: dict[str, Entry], trust: Trust, latest: str,
 ) -> Verdict | None:  # fmt: skip
     """Why ``entry`` (from the log ``source``) is held back, or None when it is taken in."""
@@ -261,8 +278,8 @@ class Suspicion:
         self._future: list[tuple[int, str]] = []
 
     @property
-    def records(self) -> dict[str, tuple[Claim, bool] | None]:
-        """Each record's claim, and whether a creation made it (None: deletions only)."""
+    def records(self) -> dict[str, Claim | None]:
+        """Each record's claim (None: deletions only)."""
         return self._records.records
 
     def add(self, where: int, event: Event) -> None:

@@ -146,9 +146,9 @@ def test_a_damaged_or_outdated_cache_file_is_built_anew(tmp_path: Path) -> None:
     kept(path).write_bytes(b"this is not a database" * 100)
     assert check(path) == truth
     with sqlite3.connect(kept(path)) as db:
-        assert db.execute("SELECT count(*) FROM events").fetchone() == (1,)
+        assert db.execute("SELECT sum(count) FROM rows").fetchone() == (1,)
         db.execute("UPDATE meta SET value = '[0, \"0.0\"]' WHERE key = 'schema'")
-        db.execute("DELETE FROM events")
+        db.execute("DELETE FROM rows")
     assert check(path) == truth
 
 
@@ -170,3 +170,23 @@ def test_nothing_is_kept_of_a_copy_or_of_what_is_not_a_log(tmp_path: Path) -> No
         with pytest.raises(Exception, match="no log|not a retro log"):
             check(path)
         assert not kept(path).exists()
+
+
+def test_rows_kept_in_many_chunks_read_back_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retro.store import checked
+
+    monkeypatch.setattr(checked, "_CHUNK", 3)
+    path = tmp_path / "log.jsonl"
+    repo = Repository(path, author="Ana", team="payments", clock=Clock())
+    for n in range(7):
+        repo.add("output", f"output {n}")
+    for more in (1, 4, 0, 2):
+        for n in range(more):
+            repo.add("lesson", f"lesson {n}")
+        assert check(path) == check(path, keep=False, full=True)
+        assert check(path, at_once=True) == check(path, keep=False, full=True)
+    with sqlite3.connect(kept(path)) as db:
+        counts = [row[0] for row in db.execute("SELECT count FROM rows ORDER BY first")]
+    assert counts == [3, 3, 3, 3, 2]

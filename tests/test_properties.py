@@ -191,6 +191,31 @@ def test_what_is_held_back_keeps_the_algebra_of_what_is_merged(
     assert kept | held == {e["rev"] for e in a + b + c}  # merged or held: nothing lost
 
 
+@settings(max_examples=60, deadline=None)
+@given(case=histories, shuffled=st.randoms(use_true_random=False))
+def test_each_input_is_reported_against_everything_merged_before_it(
+    case: tuple[int, list[Event]], shuffled: Random
+) -> None:
+    """New, updated and deleted records per input, as a plain replay of what came before
+    and of what came with it counts them (whatever the order of each input's lines)."""
+    seed, events = case
+    logs = split(events, seed, 3)
+    for log in logs:
+        shuffled.shuffle(log)
+    result = merge([(str(n), log) for n, log in enumerate([*logs, logs[0]])])
+    seen: list[Event] = []
+    for log, report in zip([*logs, logs[0]], result.inputs, strict=True):
+        was, now = replay(seen), replay([*seen, *log])
+        same = {rid for rid in was if was[rid]["rev"] == now[rid]["rev"]
+                or was[rid]["op"] == now[rid]["op"] == DEL}  # unchanged, or still deleted
+        changed = [rid for rid in {e["id"] for e in log} if rid not in same]
+        deleted = [rid for rid in changed if now[rid]["op"] == DEL]
+        new = [rid for rid in changed if rid not in was and rid not in deleted]
+        assert (report.new_records, report.deletions, report.updated_records) == (
+            len(new), len(deleted), len(changed) - len(new) - len(deleted))
+        seen += log
+
+
 # A change of links: (kind added, targets by index, or "link"/"unlink"/"remove"/"restore" + indexes)
 link_ops = st.lists(
     st.one_of(
