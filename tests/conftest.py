@@ -8,11 +8,31 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from retro.config import write_config
 from retro.resources import resource_dir
 from retro.store import Repository
 from tests.live import Apps
+
+# Hypothesis's settings for a test that lives through a plan of changes to a log on disk.
+LOG_PLANS = settings(max_examples=40, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+
+# What a plan's raw steps append to a log: a torn line, its end, garbage, blank lines.
+RAW_APPENDS = {"torn": b'{"at":"2026-0', "finish": b"\n", "garbage": b"\n[1, 2]\n",
+               "blank": b"\n   \n"}  # fmt: skip
+
+
+def append_raw(path: Path, step: str) -> bool:
+    """Append what the raw ``step`` appends to the log at ``path``; False: not a raw step."""
+    data = RAW_APPENDS.get(step)
+    if data is None:
+        return False
+    with path.open("ab") as stream:
+        stream.write(data)
+    return True
+
 
 TZ = timezone(timedelta(hours=1))
 START = datetime(2026, 11, 27, 10, 30, tzinfo=TZ)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from retro.cli import cli
 from retro.errors import RetroError
@@ -19,7 +19,7 @@ from retro.store import Repository, journal
 from retro.store.cachedb import cache_file
 from retro.store.checked import SUFFIX, CheckedLog
 from retro.store.journal import Journal
-from tests.conftest import Clock
+from tests.conftest import LOG_PLANS, Clock, append_raw
 
 
 def check(path: Path, **options: bool) -> tuple[list[tuple[object, ...]], list[str], bool, int]:
@@ -58,8 +58,7 @@ changes = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@LOG_PLANS
 @given(plan=changes, picks=st.randoms(use_true_random=False))
 def test_a_check_through_the_cache_says_what_a_check_of_every_line_says(
     plan: list[str], picks: random.Random, tmp_path_factory: pytest.TempPathFactory
@@ -77,16 +76,8 @@ def test_a_check_through_the_cache_says_what_a_check_of_every_line_says(
                 repo.load().edit(first, text=f"edited {picks.random()}")
         elif change == "compact":
             Journal(path).compact()
-        elif change == "torn":
-            path.write_bytes(data + b'{"at":"2026-0')
-        elif change == "finish":
-            path.write_bytes(data + b"\n")
-        elif change == "garbage":
-            with path.open("ab") as stream:
-                stream.write(b"\n[1, 2]\n")
-        elif change == "blank":
-            with path.open("ab") as stream:
-                stream.write(b"\n   \n")
+        elif append_raw(path, change):
+            pass
         elif change == "in place":  # one byte of a text changed, the size kept
             at = data.rfind(b'"text":"') + 8
             if at > 8:

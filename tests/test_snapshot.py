@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from retro.errors import LogError
 from retro.merging import merge_logs
@@ -25,7 +25,7 @@ from retro.store.events import DEL, replay
 from retro.store.journal import Journal
 from retro.store.snapshot import snapshot_file
 from retro.trust import Trust
-from tests.conftest import Clock
+from tests.conftest import LOG_PLANS, Clock, append_raw
 
 
 def replayed(path: Path) -> dict[str, Record]:
@@ -57,8 +57,7 @@ steps = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@LOG_PLANS
 @given(plan=steps, picks=st.randoms(use_true_random=False))
 def test_reading_through_the_snapshot_gives_what_a_full_replay_gives(
     plan: list[str], picks: random.Random, tmp_path_factory: pytest.TempPathFactory,
@@ -93,15 +92,8 @@ def test_reading_through_the_snapshot_gives_what_a_full_replay_gives(
             if read.problems or read.incomplete_tail:  # a merge asks for a sound log
                 Journal(path).compact()
             merge_logs([other], into=path, trust=TRUST_ALL)
-        elif step == "torn":
-            with path.open("ab") as stream:
-                stream.write(b'{"at":"2026-0')
-        elif step == "finish":
-            with path.open("ab") as stream:
-                stream.write(b"\n")
-        elif step == "garbage":
-            with path.open("ab") as stream:
-                stream.write(b"\n[1, 2]\n")
+        else:
+            append_raw(path, step)
         reader.refresh()
         assert state(reader) == replayed(path)
     assert state(fresh(path, folder / "cold", monkeypatch)) == replayed(path)
