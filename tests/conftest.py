@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,6 +51,8 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("RETRO_TEAM", "payments")
     for name in ("RETRO_LOG", "RETRO_NOW", "RETRO_THEME", "RETRO_MAX_LOG_BYTES", "RETRO_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
+    (home / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(home / "tmp"))  # e.g. retro demo's copies
     return home
 
 

@@ -20,7 +20,7 @@ from retro.present.format import (
     ratio_text,
     risk,
 )
-from retro.present.json import safe_json
+from retro.present.json import safe_json, safe_json_bytes
 from retro.present.sanitize import clean
 
 
@@ -70,3 +70,12 @@ def test_json_for_scripts_escapes_every_control_and_reads_back_the_same() -> Non
     text = safe_json(value, indent=2)
     assert not any(ch in text for ch in "\x1b\x07\x9b\u202e\u2028")
     assert json.loads(text) == value
+
+
+@pytest.mark.parametrize("unsafe", ["\x7f", "\x85", "\x9b", "\u200b", "\u200f", "\u2028",
+                                    "\u202e", "\u2066", "\ufeff"])  # fmt: skip
+def test_json_bytes_escape_what_a_terminal_would_act_on_and_keep_other_text(unsafe: str) -> None:
+    value = {"text": f"fine — füße {unsafe} end"}
+    data = safe_json_bytes(value)
+    assert unsafe.encode() not in data and "fine — füße".encode() in data
+    assert json.loads(data) == value

@@ -32,7 +32,7 @@ from retro.store.cachedb import cache_file, connect, get_meta, remove, run_scrip
 from retro.store.events import DEL, Event
 from retro.store.journal import Item, Journal, Position, Problem
 
-SCHEMA = 5
+SCHEMA = 6
 _CHUNK = 20_000  # appended events folded at once when catching up
 _BUSY_MS = 30_000  # how long to wait for another process writing the same snapshot
 
@@ -52,14 +52,15 @@ CREATE TABLE problems (line INTEGER, message TEXT, off INTEGER, size INTEGER);
 CREATE TABLE rebuilt (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _INDEXES = """
-CREATE INDEX heads_time ON heads (created, seq, rev, off, size) WHERE seq IS NOT NULL;
+CREATE INDEX heads_time ON heads (created, seq, kind, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_kind ON heads (kind, created, seq, rev, off, size) WHERE seq IS NOT NULL;
 CREATE INDEX heads_due ON heads (due, created, seq, rev, off, size, team) WHERE due IS NOT NULL;
 CREATE INDEX heads_retro ON heads (retro) WHERE retro IS NOT NULL;
 CREATE INDEX heads_closed ON heads (closed_in) WHERE closed_in IS NOT NULL;
 CREATE INDEX heads_off ON heads (off);
 CREATE INDEX edges_dst ON edges (dst);
-"""  # the first three cover what reads select, so that rows are read in index order only
+"""  # the first three cover what reads select (heads_time the kinds too: whole-log output
+# leaves a live retro's votes out), so that rows are read in index order only
 _HEAD_COLUMNS = (
     "id, rank_life, rank_del, rev, off, size, seq, kind, team, retro, created, due, closed_in"
 )
