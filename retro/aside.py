@@ -4,7 +4,9 @@ For a part of a command that needs a core of its own and nothing of what the com
 meanwhile: the alike decisions of a large merge are found while the merge is written.
 The other process is a fork (it sees this one's memory as it was, and its open files);
 its result comes back pickled through a pipe. Where there is no fork, or the other
-process fails, the work is done here when its result is asked for.
+process fails, the work is done here when its result is asked for. A fork holds what
+this one held (its files, and the locks on them) until it is done; this one waits for
+it before it leaves, so that is never after the command ends.
 """
 
 from __future__ import annotations

@@ -404,6 +404,7 @@ def test_app_commands_need_a_terminal(run) -> None:
     for args in (["run"], ["demo"], []):
         result = run(*args, log=None)
         assert result.exit_code == 2 and "needs a terminal" in result.stderr, args
+        assert "copied" not in result.stderr  # the demo copies nothing it cannot show
     assert run("run", "--sprint", "someday").exit_code == 2
 
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from retro.cli.context import app_context, handle_errors, open_app, progress_bar, warn
+from retro.cli.context import (
+    app_context,
+    handle_errors,
+    need_terminal,
+    open_app,
+    progress_bar,
+    warn,
+)
 from retro.cli.options import check_sprint
 from retro.config import Settings, write_config
 from retro.errors import RetroError
@@ -70,6 +77,8 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     logs = sample_logs()
     if not logs:
         raise RetroError("the sample data is missing from this installation")
+    if not print_only:
+        need_terminal()  # before anything is copied
     folder = Path(tempfile.mkdtemp(prefix="retro-demo-"))
     copies = [Path(shutil.copy(log, folder / log.name)) for log in logs]
     with progress_bar(copies) as progress:

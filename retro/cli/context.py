@@ -109,6 +109,14 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def need_terminal() -> None:
+    """Stop with a usage error unless the app has a terminal (or a browser, through
+    ``retro serve``) to run in."""
+    served = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.UsageError("the app needs a terminal; use the commands for scripts")
+
+
 def open_app(
     ctx: click.Context,
     *,
@@ -124,9 +132,7 @@ def open_app(
     A browser's tab (``retro serve``) runs it with Textual's web driver, which talks over
     pipes, not a terminal.
     """
-    served = bool(os.environ.get("TEXTUAL_DRIVER"))
-    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise click.UsageError("the app needs a terminal; use the commands for scripts")
+    need_terminal()
     settings = settings or app_context(ctx).settings
     settings.check()  # a broken config fails here, before the screen is taken over
     settings.prepare_log_folder()
