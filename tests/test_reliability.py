@@ -687,7 +687,7 @@ def test_damaged_line_in_the_middle_is_skipped_reported_and_set_aside(
     assert one.code == EXIT_DAMAGED and ids[0] in one.out, one
     report = retro(env, "verify", log=log)
     assert report.code == EXIT_ERROR, report
-    assert "line 3:" in report.out and "1 problems" in report.out, report
+    assert "line 3:" in report.out and "records: 1 problem\n" in report.out, report
     assert digest(log) == before
 
     added = retro(env, "checkin", "still works", log=log)  # appending is allowed

@@ -14,6 +14,7 @@ from retro.bulk import gc_paused
 from retro.cli.context import app_context, handle_errors
 from retro.config import CONFIG_KEYS, Settings, write_config
 from retro.merging import suspicious_lines
+from retro.present.format import plural
 from retro.present.sanitize import clean
 from retro.store.checked import CheckedLog
 from retro.store.events import Event
@@ -51,7 +52,7 @@ def verify(ctx: click.Context, log_path: str | None, full: bool) -> None:
     if not problems:
         click.echo(f"{clean(summary)}: healthy")
     else:
-        click.echo(f"{clean(summary)}: {len(problems)} problems")
+        click.echo(f"{clean(summary)}: {plural(len(problems), 'problem')}")
         for problem in problems:
             click.echo(f"  {clean(str(problem))}")
         click.echo("`retro compact` sets damaged lines aside in a .rejected file and rewrites "
