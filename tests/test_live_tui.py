@@ -49,6 +49,13 @@ def ana_joins(settings: Settings) -> RetroApp:
     return RetroApp(settings, start="join", name="Ana", poll=False)
 
 
+def ana_writing(settings: Settings) -> tuple[Room, RetroApp]:
+    """Fay, running the outcomes step as a group exercise, and Ana's `retro join` to it."""
+    fay = facilitator_at(settings)
+    fay.start_exercise()  # the outcomes step writes for five minutes
+    return fay, ana_joins(settings)
+
+
 async def settle(app: RetroApp, pilot: object, seconds: float = 0.2) -> None:
     """Let the app read what the others appended, and draw it."""
     app.poll()
@@ -152,8 +159,7 @@ async def test_the_facilitator_runs_the_exercise_with_keys(settings: Settings) -
 
 
 async def test_a_participant_can_do_only_what_a_participant_does(settings: Settings) -> None:
-    facilitator_at(settings).start_exercise()
-    app = ana_joins(settings)
+    _, app = ana_writing(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         titles = {command.title for command in app.get_system_commands(app.screen)}
@@ -187,9 +193,7 @@ async def test_an_anonymous_retro_records_no_author(settings: Settings) -> None:
 async def test_the_timer_counts_down_and_rings_once(settings: Settings) -> None:
     now = [datetime.fromisoformat(NOW)]
     settings.__dict__["clock"] = lambda: now[0]  # a clock the test moves
-    fay = facilitator_at(settings)
-    fay.start_exercise()  # the outcomes step writes for five minutes
-    app = ana_joins(settings)
+    fay, app = ana_writing(settings)
     rung: list[bool] = []
     app.bell = lambda: rung.append(True)  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
@@ -278,9 +282,7 @@ async def test_joining_under_the_facilitators_name_is_refused(settings: Settings
 
 
 async def test_a_change_not_saved_is_dropped_when_the_room_moves_on(settings: Settings) -> None:
-    fay = facilitator_at(settings)
-    fay.start_exercise()
-    app = ana_joins(settings)
+    fay, app = ana_writing(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         burst(app, "First card\r")
@@ -300,9 +302,7 @@ async def test_a_change_not_saved_is_dropped_when_the_room_moves_on(settings: Se
 
 
 async def test_a_closed_retro_thanks_the_room(settings: Settings) -> None:
-    fay = facilitator_at(settings)
-    fay.start_exercise()
-    app = ana_joins(settings)
+    fay, app = ana_writing(settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.4)
         assert "writing silently" in screen_text(app)
