@@ -99,3 +99,26 @@ def get_meta(db: sqlite3.Connection, key: str) -> Any:
 
 def set_meta(db: sqlite3.Connection, key: str, value: Any) -> None:
     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, orjson.dumps(value)))
+
+
+def prepare(db: sqlite3.Connection, tables: str, stamp: Any) -> None:
+    """Make ``db`` hold ``tables`` (an SQL script) as made under ``stamp`` (a schema and a
+    version of retro): a file of another stamp, or a new one, is emptied and made anew.
+    Only then is the file locked to write."""
+    if _stamp(db) == stamp:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    if _stamp(db) != stamp:  # another version's, or none yet (checked again, locked)
+        listed = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        for (name,) in listed:
+            db.execute(f"DROP TABLE {name}")
+        run_script(db, tables)
+        set_meta(db, "schema", stamp)
+    db.execute("COMMIT")
+
+
+def _stamp(db: sqlite3.Connection) -> Any:
+    """What a cache file was made under (None: not one of ours)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+        return None
+    return get_meta(db, "schema")

@@ -31,16 +31,15 @@ import orjson
 
 from retro import __version__, fsio
 from retro.errors import LogError
-from retro.store.cachedb import cache_file, connect, get_meta, remove, run_script, set_meta
+from retro.store.cachedb import cache_file, connect, get_meta, prepare, remove, set_meta
 from retro.store.events import DEL, HASH_MISMATCH, PUT, Event, canonical_hash_matches
-from retro.store.journal import Item, Journal, Position, Problem
+from retro.store.journal import Item, Journal, Position, Problem, mark_before
 
 SCHEMA = 2  # raise it when what a check accepts, or what is kept, changes
 SUFFIX = ".checked.sqlite3"
 _CHUNK = 20_000  # rows written at once
 _READ = 16 * 1024 * 1024  # bytes hashed at once: few turns for the GIL, for another thread
 _BUSY_MS = 2_000  # another process storing the same log's check: leave it to that one
-_MARK_BYTES = 64  # as the journal keeps before where it stopped
 
 _TABLES = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
@@ -159,15 +158,7 @@ class CheckedLog:
             db = None
             try:
                 db = connect(path, _BUSY_MS)
-                if _schema(db) != [SCHEMA, __version__]:
-                    db.execute("BEGIN IMMEDIATE")
-                    if _schema(db) != [SCHEMA, __version__]:  # another version's, or none yet
-                        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type "
-                                                  "= 'table'").fetchall():  # fmt: skip
-                            db.execute(f"DROP TABLE {name}")
-                        run_script(db, _TABLES)
-                        set_meta(db, "schema", [SCHEMA, __version__])
-                    db.execute("COMMIT")
+                prepare(db, _TABLES, [SCHEMA, __version__])
                 return db
             except sqlite3.DatabaseError as err:
                 if db is not None:
@@ -245,8 +236,7 @@ class CheckedLog:
                 digest.update(os.pread(fd, min(_READ, end - start), start))
             if digest.hexdigest() != stored["digest"]:
                 return None
-            mark = os.pread(fd, min(_MARK_BYTES, end - len(head)), end - min(_MARK_BYTES,
-                                                                             end - len(head)))
+            mark = mark_before(fd, end, head)
         finally:
             os.close(fd)
         version = stored["version"]
@@ -331,13 +321,6 @@ def _append_rows(db: sqlite3.Connection, rows: list[Row]) -> None:
     for at in range(0, len(rows), _CHUNK):
         part = rows[at : at + _CHUNK]
         db.execute("INSERT INTO rows VALUES (?, ?, ?)", (start + at, len(part), orjson.dumps(part)))
-
-
-def _schema(db: sqlite3.Connection) -> Any:
-    """The schema and retro version a cache file was made by (None: not one of ours)."""
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
-        return None
-    return get_meta(db, "schema")
 
 
 def stripped(raw: bytes) -> tuple[bytes, int]:

@@ -43,6 +43,13 @@ _YIELD_EVERY = 256  # lines read between two chances for other threads to run
 _MARK_BYTES = 64  # bytes before the offset read so far that must still be there to go on
 
 
+def mark_before(fd: int, offset: int, head: bytes) -> bytes:
+    """The bytes of the open log ``fd`` just before ``offset`` (after its header ``head``):
+    what tells, with the header, that a log read up to there is still the file read."""
+    size = min(_MARK_BYTES, offset - len(head))
+    return os.pread(fd, size, offset - size) if size > 0 else b""
+
+
 def max_log_bytes() -> int:
     """The largest log retro will read (``RETRO_MAX_LOG_BYTES`` overrides the default)."""
     try:
@@ -390,8 +397,7 @@ class Journal:
 
     def _remember(self, fd: int) -> None:
         """Keep the bytes just before the offset: a replaced file is unlikely to hold them there."""
-        size = min(_MARK_BYTES, self._offset - len(self._head))
-        self._mark = os.pread(fd, size, self._offset - size) if size > 0 else b""
+        self._mark = mark_before(fd, self._offset, self._head)
 
     def _items(self, stream: BinaryIO) -> Iterator[Item]:
         """Decode lines from the current position, advancing over complete lines only."""

@@ -28,7 +28,15 @@ import orjson
 from retro import __version__
 from retro.errors import LogError
 from retro.model import Record, due_order, link_targets
-from retro.store.cachedb import cache_file, connect, get_meta, remove, run_script, set_meta
+from retro.store.cachedb import (
+    cache_file,
+    connect,
+    get_meta,
+    prepare,
+    remove,
+    run_script,
+    set_meta,
+)
 from retro.store.events import DEL, Event
 from retro.store.journal import Item, Journal, Position, Problem
 
@@ -206,15 +214,7 @@ class Snapshot:
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
         db = connect(path, _BUSY_MS)
-        db.execute("BEGIN IMMEDIATE")
-        listed = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        tables = [row[0] for row in listed]
-        if "meta" not in tables or get_meta(db, "schema") != [SCHEMA, __version__]:
-            for name in tables:  # another version's, or none yet
-                db.execute(f"DROP TABLE {name}")
-            run_script(db, _TABLES + _INDEXES)
-            set_meta(db, "schema", [SCHEMA, __version__])
-        db.execute("COMMIT")
+        prepare(db, _TABLES + _INDEXES, [SCHEMA, __version__])
         return db
 
     def close(self) -> None:
