@@ -34,9 +34,8 @@ from retro.store.events import (
     Event,
     Generation,
     encode,
-    generation,
-    header,
     header_size,
+    rewritten,
 )
 from retro.trust import Claim, Held, Trust, Verdict, screen
 
@@ -169,7 +168,7 @@ class Merge:
     """The merged events and the report of how they came together.
 
     The merge holds where each event is, not the events: lines are read back from the
-    inputs as they are written (:meth:`stream`). Concurrent edits and possible duplicate
+    inputs as they are written (:meth:`headed`). Concurrent edits and possible duplicate
     decisions are found when first asked for.
     """
 
@@ -191,14 +190,10 @@ class Merge:
             else:
                 yield entry.source.line(entry) + b"\n"
 
-    def stream(self) -> Iterator[bytes]:
-        """The merged log, line by line: header (naming its generation) first.
-
-        The lines are read back twice (for the generation, then to be given), never held;
-        :meth:`headed` reads them once.
-        """
-        yield header(self.version, generation(self.body()))
-        yield from self.body()
+    def lines(self) -> list[bytes]:
+        """The merged log as a list of lines, header (naming its generation) first: for
+        small merges (:meth:`headed` writes a large one without holding its lines)."""
+        return rewritten(self.version, list(self.body()))
 
     def headed(self) -> Headed:
         """The merged log to write (:func:`~retro.fsio.write_atomically`): the lines, then
@@ -206,10 +201,6 @@ class Merge:
         hashed = Generation()
         return Headed(lambda: hashed.header(self.version), header_size(self.version),
                       self.body(), hashed.add)  # fmt: skip
-
-    def lines(self) -> list[bytes]:
-        """The merged log as a list of lines (see :meth:`stream`)."""
-        return list(self.stream())
 
     @property
     def count(self) -> int:

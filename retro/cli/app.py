@@ -84,7 +84,7 @@ def demo(ctx: click.Context, print_only: bool) -> None:
     with progress_bar(copies) as progress:
         inputs = read_inputs(copies, skip_bad=False, keep=False, progress=progress)
     combined = folder / "all-teams.jsonl"
-    write_atomically(combined, inputs.merged().lines())
+    write_atomically(combined, inputs.merged().headed())
     config = folder / "config.toml"
     theme = app_context(ctx).settings.theme
     write_config(config, {"team": "payments", "author": "You", "log": str(combined),
