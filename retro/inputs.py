@@ -24,14 +24,12 @@ from retro.errors import LogError
 from retro.merge import Entry, Merge, merge_entries
 from retro.model import Record
 from retro.store.checked import CheckedLog
-from retro.store.events import PUT, Event, decode_exactly
+from retro.store.events import PUT, Event, decode_exactly, has_long_number
 from retro.store.journal import Journal, Problem
 from retro.trust import Claim, Trust
 
 _CHUNK = 1024 * 1024  # bytes read at once when lines are read back in file order
 _GAP = 4096  # a line starting this close after the last one read is read with its neighbours
-_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # a run of digits becomes one of zeros
-_LONG_NUMBER = b"0" * 19  # an integer beyond 64 bits, which orjson may read as a float
 
 
 class FileLines:
@@ -75,8 +73,7 @@ class FileLines:
     def event(self, entry: Entry) -> Event:
         """The event of ``entry``: its line (checked to be the one read) as decode reads it."""
         line = self.line(entry)
-        long = _LONG_NUMBER in line.translate(_DIGITS)
-        decoded = decode_exactly(line) if long else orjson.loads(line)
+        decoded = decode_exactly(line) if has_long_number(line) else orjson.loads(line)
         if type(decoded) is not dict:
             raise LogError(f"{self.path} changed while it was read: run it again")
         return decoded

@@ -332,6 +332,11 @@ _DIGITS = bytes(ord("0") if chr(b).isdigit() and b < 128 else ord("x") for b in 
 _LONG_NUMBER = b"0" * 19  # a JSON integer beyond 64 bits has at least 19 digits
 
 
+def has_long_number(line: bytes) -> bool:
+    """True when ``line`` may hold an integer beyond 64 bits (which orjson reads as a float)."""
+    return _LONG_NUMBER in line.translate(_DIGITS)
+
+
 # What orjson writes of a float and Python does not: 0.00001 (1e-05), 4.8e-9 (4.8e-09).
 _ORJSON_EXPONENT = re.compile(rb"e-[1-9][,}\]]")
 _ORJSON_DECIMAL = b"0.0000"
@@ -380,7 +385,7 @@ def decode(line: bytes) -> Event | str:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
         return decode_exactly(line)
-    if (event_problem(obj) is None and _LONG_NUMBER not in line.translate(_DIGITS)
+    if (event_problem(obj) is None and not has_long_number(line)
             and hash_matches(obj, line)):  # fmt: skip
         event: Event = obj
         return event
